@@ -1,0 +1,1 @@
+"""ONNX backend (needs the `onnx` extra)."""

@@ -1,0 +1,1 @@
+"""TensorFlow backend (needs the `tf` extra)."""

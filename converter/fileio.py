@@ -1,0 +1,88 @@
+"""Atomic file writing and provenance (sha256, preprocessing) for converted outputs."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import CaffeError
+
+
+@contextmanager
+def atomic_path(final, suffix: str | None = None):
+    """Yield a temporary path next to ``final``; rename it to ``final`` on success.
+
+    On any error the temporary file is removed and ``final`` is untouched, so a failed
+    conversion never leaves a partial output.
+    """
+    final = Path(final)
+    if final.parent and not final.parent.exists():
+        raise CaffeError("the output folder does not exist; create it first",
+                         file=final.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix,
+                               dir=final.parent or ".")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_bytes_atomic(final, data: bytes) -> None:
+    """Write ``data`` to ``final`` atomically."""
+    with atomic_path(final) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_json_atomic(final, obj) -> None:
+    """Write ``obj`` as stable, sorted, indented JSON atomically."""
+    write_bytes_atomic(final, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def sha256(path) -> str:
+    """Hex sha256 of a file, read in 8 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 23), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def provenance(net, framework: str, layer_map: dict, input_shape=None) -> dict:
+    """The JSON sidecar written next to converted weights.
+
+    ``layer_map``: Caffe layer name -> list of parameter names in the output.
+    """
+    src = {k: {"path": os.path.basename(v), "sha256": sha256(v)} for k, v in net.source.items()}
+    name = next(iter(net.inputs), None)
+    return {
+        "caffe2ss_version": _version(),
+        "framework": framework,
+        "source": src,
+        "fork": net.fork,
+        "format": net.format,
+        "net_name": net.name,
+        "input": {"blob": name,
+                  "shape": list(input_shape or net.inputs.get(name) or []) or None,
+                  "layout": "NHWC" if framework == "tf" else "NCHW"},
+        "outputs": net.outputs(),
+        "preprocessing": net.preprocessing.as_dict(),
+        "layers": layer_map,
+    }
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("caffe2ss")
+    except Exception:
+        return "unknown"

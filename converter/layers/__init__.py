@@ -1,0 +1,5 @@
+"""Supported Caffe layer types, one file per family; importing registers them all."""
+from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
+from .registry import SPECS, LayerContext, LayerSpec, Msg, register
+
+__all__ = ["SPECS", "LayerContext", "LayerSpec", "Msg", "register"]

@@ -1,0 +1,129 @@
+"""Split a binary caffemodel into its (small) net definition and its weight blobs.
+
+The definition bytes (every field except the blobs) are handed to protobuf; the blobs
+are read in place from the memory map (:mod:`.blobs`). The scan also collects the
+fork hints that tell BVLC, DeepLab v1 and DeepLab v2 files apart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .blobs import read_blob
+from .errors import CaffeError
+from .wire import LEN, VARINT, encode_len_field, iter_fields, read_varint
+
+#: DeepLab v2 type strings (its registered layer types that BVLC lacks).
+DLV2_TYPES = {"Interp", "DenseCRF", "ImageSegData", "MatRead", "MatWrite", "SegAccuracy",
+              "BiasChannel", "AdaptiveBiasChannel", "UniqueLabel", "DomainTransform",
+              "DomainTransformForwardOnly", "SpatialProduct"}
+
+V2_LAYER, V1_LAYERS = 100, 2
+
+
+@dataclass
+class ScannedLayer:
+    """Weights of one layer of the file, and the raw facts the fork detector needs."""
+
+    name: str
+    blobs: list = field(default_factory=list)       # (array, legacy) pairs
+    v1_type: int | None = None
+    v2_type: str | None = None
+    fields: set = field(default_factory=set)
+    conv_fields: dict = field(default_factory=dict)
+
+
+@dataclass
+class ScannedModel:
+    definition: bytes
+    layers: list[ScannedLayer]
+    layer_field: int | None
+
+    def fork_hint(self) -> str:
+        """'deeplab_v1', 'deeplab_v2' or 'bvlc', from the bytes alone."""
+        for l in self.layers:
+            if l.v1_type is not None:
+                if (l.v1_type >= 40 or 1003 in l.fields or l.fields & set(range(43, 60))
+                        or l.conv_fields.get(17, 0) > 1 or 19 in l.conv_fields
+                        or (l.v1_type == 39 and 10 not in l.fields)):
+                    return "deeplab_v1"
+            if l.v2_type in DLV2_TYPES:
+                return "deeplab_v2"
+        return "bvlc"
+
+
+def _scan_v0(buf, start, end, file):
+    kept = bytearray()
+    sl = ScannedLayer(name="")
+    for n, w, v, fstart in iter_fields(buf, start, end, file):
+        if n == 50 and w == LEN:
+            sl.blobs.append(v)
+            continue
+        if n == 1 and w == LEN:
+            sl.name = bytes(buf[v[0]:v[1]]).decode("utf-8", "replace")
+        kept += _field_bytes(buf, fstart, w, v, end, file)
+    return bytes(kept), sl
+
+
+def _field_bytes(buf, fstart, wtype, value, end, file) -> bytes:
+    """The raw bytes of one field starting at ``fstart``."""
+    if wtype == LEN:
+        return bytes(buf[fstart:value[1]])
+    pos = fstart  # scalar: re-read the key and the value to find the field's end
+    _, pos = read_varint(buf, pos, end, file)
+    if wtype == VARINT:
+        _, pos = read_varint(buf, pos, end, file)
+    else:
+        pos += 4 if wtype == 5 else 8
+    return bytes(buf[fstart:pos])
+
+
+def scan_caffemodel(buf, file=None) -> ScannedModel:
+    """Scan a binary NetParameter; return definition bytes, weights and fork hints."""
+    out = bytearray()
+    layers: list[ScannedLayer] = []
+    layer_field = None
+    end = len(buf)
+    for n, w, v, fstart in iter_fields(buf, 0, end, file):
+        if n in (V2_LAYER, V1_LAYERS):
+            if w != LEN:
+                raise CaffeError(f"field {n} (layer) has the wrong wire type: not a "
+                                 "caffemodel", file=file, offset=fstart)
+            layer_field = layer_field or n
+            payload, sl = _scan_layer(buf, v[0], v[1], n, file)
+            out += encode_len_field(n, payload)
+            layers.append(sl)
+        else:
+            out += _field_bytes(buf, fstart, w, v, end, file)
+    return ScannedModel(definition=bytes(out), layers=layers, layer_field=layer_field)
+
+
+def _scan_layer(buf, start, end, number, file):
+    blob_field, name_field = (7, 1) if number == V2_LAYER else (6, 4)
+    kept = bytearray()
+    sl = ScannedLayer(name="")
+    blob_ranges = []
+    for n, w, v, fstart in iter_fields(buf, start, end, file):
+        sl.fields.add(n)
+        if n == blob_field and w == LEN:
+            blob_ranges.append(v)
+            continue
+        if number == V1_LAYERS and n == 1 and w == LEN:
+            inner, v0 = _scan_v0(buf, v[0], v[1], file)   # V0 layer: blobs are field 50
+            kept += encode_len_field(1, inner)
+            sl.name = sl.name or v0.name
+            blob_ranges.extend(v0.blobs)
+            continue
+        kept += _field_bytes(buf, fstart, w, v, end, file)
+        if n == name_field and w == LEN:
+            sl.name = bytes(buf[v[0]:v[1]]).decode("utf-8", "replace")
+        elif number == V2_LAYER and n == 2 and w == LEN:
+            sl.v2_type = bytes(buf[v[0]:v[1]]).decode("utf-8", "replace")
+        elif number == V1_LAYERS and n == 5 and w == VARINT:
+            sl.v1_type = v
+        elif number == V1_LAYERS and n == 10 and w == LEN:
+            for n2, w2, v2, _ in iter_fields(buf, v[0], v[1], file):
+                if w2 == VARINT:
+                    sl.conv_fields[n2] = v2
+    for i, (bs, be) in enumerate(blob_ranges):
+        sl.blobs.append(read_blob(buf, bs, be, file=file, layer=sl.name, index=i))
+    return bytes(kept), sl

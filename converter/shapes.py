@@ -1,0 +1,62 @@
+"""Caffe shape inference over a :class:`~caffe2ss.converter.ir.Net`.
+
+Walks the layers in Caffe's order, applies each type's formula (``converter/layers``)
+and checks every weight blob against the shape Caffe would allocate, the way
+``Net::CopyTrainedLayersFrom`` does (exact shapes; DeepLab v1 ``strict_dim: false``
+only compares element counts and reinterprets the data in the target shape).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import CaffeError
+from .ir import Net, check_size
+from .layers import SPECS, LayerContext
+
+
+def infer_shapes(net: Net, input_shapes: dict, per_layer: dict | None = None) -> dict:
+    """Return blob name -> shape (final value for in-place blobs).
+
+    ``per_layer`` (optional dict) is filled with layer name -> list of top shapes.
+    Weight blobs of ``strict_dim: false`` layers are reshaped in place to Caffe's shape.
+    """
+    shapes = dict(input_shapes)
+    for layer in net.layers:
+        spec = SPECS[layer.type]
+        ctx = LayerContext(layer.name, len(layer.bottoms), len(layer.tops), net.fork)
+        try:
+            bottom_shapes = [shapes[b] for b in layer.bottoms]
+        except KeyError as e:  # the reader checks wiring; this guards hand-built nets
+            raise CaffeError(f"bottom '{e.args[0]}' is not produced by any earlier layer",
+                             layer=layer.name, field="bottom") from None
+        tops = spec.infer(layer.params, bottom_shapes, ctx)
+        for t, s in zip(layer.tops, tops):
+            check_size(s, f"top '{t}'", layer.name)
+            shapes[t] = tuple(int(d) for d in s)
+        if per_layer is not None:
+            per_layer[layer.name] = [tuple(s) for s in tops]
+        check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))
+    return shapes
+
+
+def check_blobs(layer, expected: list) -> None:
+    """Compare a layer's weights with Caffe's shapes; error (or warn-free fix) on mismatch."""
+    if not layer.blobs:
+        return  # parameterised layers without weights are reported by the loader
+    if len(layer.blobs) != len(expected):
+        raise CaffeError(
+            f"has {len(layer.blobs)} weight blobs but Caffe expects {len(expected)} "
+            f"(shapes {expected}); the caffemodel does not match this definition "
+            "(rename the layer in the prototxt to leave it out)", layer=layer.name,
+            field="blobs")
+    for i, (blob, want) in enumerate(zip(layer.blobs, expected)):
+        want = tuple(int(d) for d in want)
+        if tuple(blob.shape) == want:
+            continue
+        if not layer.strict_dim and blob.size == int(np.prod(want, dtype=np.int64)):
+            layer.blobs[i] = blob.reshape(want)  # DLv1 strict_dim: false
+            continue
+        raise CaffeError(
+            f"weight blob {i} has shape {tuple(blob.shape)} but the net needs {want}; the "
+            "caffemodel and prototxt disagree (check num_output/kernel_size or the input "
+            "shape)", layer=layer.name, field=f"blobs[{i}]")

@@ -1,0 +1,1 @@
+"""TensorFlow/Keras models: Caffe-exact NHWC ops, the generic rebuild, FCN and DeepLab classes."""

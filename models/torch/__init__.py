@@ -1,0 +1,1 @@
+"""PyTorch models: Caffe-exact ops, the generic rebuild, FCN and DeepLab classes."""

@@ -1,0 +1,33 @@
+"""Protobuf schemas for reading Caffe files without Caffe.
+
+Three proto2 schemas, each compiled into a ``*_pb2`` module by
+``tools/gen_protos.py`` (do not edit the generated modules by hand):
+
+* ``caffe.proto`` -> :mod:`caffe_pb2` (package ``caffe``): BVLC Caffe master.
+  Reads new-style nets (``layer``, NetParameter field 100), legacy V1 nets
+  (``layers``, field 2, enum types) and V0 layers; FCN, VGG16 and the oracle
+  cases.
+* ``deeplab_v1.proto`` -> :mod:`deeplab_v1_pb2` (package ``caffe_dlv1``): the
+  DeepLab v1 fork (deeplab-public). V1-style ``layers`` only, its own LayerType
+  enum (39 = IMAGE_SEG_DATA, not DECONVOLUTION; INTERP, DENSE_CRF, ...),
+  ``hole`` dilation in ConvolutionParameter 17-19 and ``strict_dim``.
+* ``deeplab_v2.proto`` -> :mod:`deeplab_v2_pb2` (package ``caffe_dlv2``): the
+  DeepLab v2 fork (deeplab-public-ver2). BVLC layout, but LayerParameter
+  143-151 carry DeepLab parameters (143 = interp_param where BVLC has
+  input_param).
+
+The DeepLab schemas import the BVLC one for the messages they share, so weights
+(``BlobProto``) read identically with all three. The schemas reuse field
+numbers with different meanings: pick the schema that matches the file's
+origin (see shared/reference/caffe-proto-fields.md, "Cross-fork hazards").
+
+``SCHEMAS`` maps a schema name to its module; each module has ``NetParameter``.
+"""
+
+from . import caffe_pb2
+from . import deeplab_v1_pb2
+from . import deeplab_v2_pb2
+
+SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2}
+
+__all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2"]

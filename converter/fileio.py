@@ -25,6 +25,7 @@ def atomic_path(final, suffix: str | None = None):
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix,
                                dir=final.parent or ".")
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual file mode
     try:
         yield Path(tmp)
         os.replace(tmp, final)
@@ -34,6 +35,12 @@ def atomic_path(final, suffix: str | None = None):
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(final, data: bytes) -> None:

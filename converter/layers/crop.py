@@ -48,7 +48,8 @@ class Crop:
     def infer(p: CropParams, shapes, ctx):
         a, b = shapes
         if len(a) != len(b):
-            raise CaffeError(f"bottoms have different ranks {a} and {b}", layer=ctx.name)
+            raise CaffeError(f"bottoms have different ranks {a} and {b}", layer=ctx.name,
+                             field="bottom")
         axis, offs = crop_offsets(p, len(a), ctx)
         out = list(a[:axis])
         for i, off in zip(range(axis, len(a)), offs):

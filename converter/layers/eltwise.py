@@ -32,6 +32,6 @@ class Eltwise:
     def infer(p: EltwiseParams, shapes, ctx):
         for s in shapes[1:]:
             if tuple(s) != tuple(shapes[0]):
-                raise CaffeError(f"bottom shapes differ: {[tuple(x) for x in shapes]}",
-                                 layer=ctx.name)
+                raise CaffeError(f"bottom shapes differ: {[tuple(x) for x in shapes]}; "
+                                 "Eltwise needs equal shapes", layer=ctx.name, field="bottom")
         return [tuple(shapes[0])]

@@ -171,5 +171,5 @@ class LRN:
     @staticmethod
     def infer(p, shapes, ctx):
         if len(shapes[0]) != 4:
-            raise CaffeError("LRN needs a 4-D input", layer=ctx.name)
+            raise CaffeError("LRN needs a 4-D input", layer=ctx.name, field="bottom")
         return [tuple(shapes[0])]

@@ -152,4 +152,4 @@ def count(shape) -> int:
 def require_4d(shape: Shape, ctx: LayerContext, what: str = "bottom") -> None:
     if len(shape) != 4:
         raise CaffeError(f"{what} must be 4-D (N, C, H, W) but has shape {tuple(shape)}",
-                         layer=ctx.name)
+                         layer=ctx.name, field="bottom")

@@ -30,7 +30,7 @@ class Concat:
             if len(s) != len(out) or any(a != b for i, (a, b) in enumerate(zip(s, out))
                                          if i != axis):
                 raise CaffeError(f"bottom shapes {[tuple(x) for x in shapes]} differ outside "
-                                 f"axis {axis}", layer=ctx.name)
+                                 f"axis {axis}", layer=ctx.name, field="bottom")
             out[axis] += s[axis]
         return [tuple(out)]
 

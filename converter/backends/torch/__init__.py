@@ -1,1 +1,106 @@
-"""PyTorch backend (needs the `torch` extra)."""
+"""PyTorch backend (needs the `torch` extra): run, convert and reload Caffe nets.
+
+The contract is in :mod:`caffe2ss.converter.backends`. The rebuild is
+:class:`caffe2ss.models.torch.generic.CaffeNet`; the per-type builders live in this
+package, one file per layer family; the state_dict layout is in :mod:`.export`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ....models.torch.generic import CaffeNet
+from ...errors import CaffeError
+from ...fileio import provenance, write_json_atomic
+from . import activation, conv, crop, dense, eltwise, export, interp, norm, pool, shape  # noqa: F401
+from .registry import BUILDERS
+
+#: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).
+SUPPORTED_TYPES = set(BUILDERS)
+
+
+def _arrays(net, inputs: dict) -> dict:
+    """Validated float32 inputs; Caffe's shape checks run first (CaffeError on a bad size)."""
+    missing = [k for k in net.inputs if k not in inputs]
+    if missing:
+        raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
+    arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
+    net.infer_shapes({k: a.shape for k, a in arrays.items()})  # also resolves strict_dim
+    return arrays
+
+
+def _forward(model: CaffeNet, net, arrays: dict, blobs: bool) -> dict:
+    with torch.no_grad():
+        out = model({k: torch.from_numpy(a) for k, a in arrays.items()}, return_blobs=blobs)
+    if not blobs:
+        out = out if isinstance(out, dict) else {net.outputs()[0]: out}
+    names = net.blob_names() if blobs else net.outputs()
+    return {k: out[k].numpy() for k in names if k in out}
+
+
+def run(net, inputs: dict, *, blobs: bool = False) -> dict:
+    """Run the rebuilt net on NCHW float32 numpy inputs of any spatial size.
+
+    Returns every blob by Caffe name (final value of in-place blobs) when ``blobs``,
+    else the net's outputs, as float32 numpy arrays.
+    """
+    arrays = _arrays(net, inputs)
+    return _forward(CaffeNet(net), net, arrays, blobs)
+
+
+def sidecar_path(weights) -> Path:
+    """``model.pt`` -> ``model.pt.json``."""
+    weights = Path(weights)
+    return weights.with_name(weights.name + ".json")
+
+
+def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]:
+    """Write the state_dict (``.pt``, or ``format="safetensors"``) and its JSON sidecar.
+
+    Raises CaffeError (before writing anything) if a weighted layer has no weights.
+    """
+    unknown = sorted(k for k, v in options.items() if v not in (None, False))
+    if unknown:
+        raise CaffeError(f"option(s) {unknown} do not apply to --to torch", field=unknown[0])
+    out = Path(out)
+    fmt = format or ("safetensors" if out.suffix == ".safetensors" else "pt")
+    name = next(iter(net.inputs), None)
+    if input_shape is not None or all(s is not None for s in net.inputs.values()):
+        net.infer_shapes({name: tuple(input_shape)} if input_shape else None)
+    state = export.state_dict(net)
+    meta = provenance(net, "torch", export.layer_map(net), input_shape)
+    meta["definition"] = net.definition
+    digest = export.write(state, out, fmt)
+    meta["weights"] = {"file": out.name, "format": fmt, "sha256": digest}
+    side = sidecar_path(out)
+    try:
+        write_json_atomic(side, meta)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    return [out, side]
+
+
+def load_converted(path):
+    """Rebuild from a converted file (or its ``.json`` sidecar): ``(net, runner)``."""
+    from ...reader import load_definition
+
+    path = Path(path)
+    if path.suffix == ".json":
+        path = path.with_name(path.name[:-5])
+    side = sidecar_path(path)
+    try:
+        meta = json.loads(side.read_text())
+        definition, fork = meta["definition"], meta["fork"]
+    except (OSError, ValueError, KeyError) as e:
+        raise CaffeError(f"cannot read the provenance sidecar ({e}); it must sit next to the "
+                         "weights as <weights>.json", file=side) from None
+    net = load_definition(definition, fork)
+    fmt = meta.get("weights", {}).get("format") or \
+        ("safetensors" if path.suffix == ".safetensors" else "pt")
+    export.apply_state_dict(net, export.read(path, fmt))
+    model = CaffeNet(net)
+    return net, lambda inputs: _forward(model, net, _arrays(net, inputs), False)

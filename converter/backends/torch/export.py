@@ -1,0 +1,150 @@
+"""The exported PyTorch state_dict: key names, writing (.pt / .safetensors), reading back.
+
+Keys are ``<module key>.<tensor>`` where the module key is the Caffe layer name, and
+the tensors keep Caffe's layouts: ``weight``/``bias`` (Convolution, Deconvolution,
+InnerProduct), ``running_mean``/``running_var`` (BatchNorm, already divided by Caffe's
+scale factor, 0 for a zero factor), ``weight``/``bias`` (Scale: gamma/beta; Bias: bias),
+``weight`` (PReLU slopes).
+
+Sanitisation: PyTorch module names cannot contain '.', so a '.' in a Caffe layer name
+becomes '_' (an empty name becomes '_'); if that collides with an earlier layer's key,
+``_2``, ``_3``, ... is appended. The sidecar's layer map records every key.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import CaffeError
+from ...fileio import atomic_path, sha256
+
+FORMATS = ("pt", "safetensors")
+
+
+def param_names(layer) -> list[str]:
+    """Names of the tensors a layer exports, in Caffe's blob order ([] if weightless)."""
+    p, t = layer.params, layer.type
+    if t in ("Convolution", "Deconvolution", "InnerProduct"):
+        return ["weight", "bias"] if p.bias_term else ["weight"]
+    if t == "BatchNorm":
+        return ["running_mean", "running_var"]
+    if t == "Scale":
+        return (["bias"] if p.bias_term else []) if p.two_bottoms else \
+            (["weight", "bias"] if p.bias_term else ["weight"])
+    if t == "Bias":
+        return [] if p.two_bottoms else ["bias"]
+    if t == "PReLU":
+        return ["weight"]
+    return []
+
+
+def module_keys(net) -> dict[str, str]:
+    """Caffe layer name -> module key (sanitised, unique) for every weighted layer."""
+    keys: dict[str, str] = {}
+    used: set[str] = set()
+    for layer in net.layers:
+        if not param_names(layer) or layer.name in keys:
+            continue
+        base = layer.name.replace(".", "_") or "_"  # torch module names cannot hold '.'
+        key, i = base, 1
+        while key in used:
+            i += 1
+            key = f"{base}_{i}"
+        keys[layer.name] = key
+        used.add(key)
+    return keys
+
+
+def layer_map(net) -> dict[str, list[str]]:
+    """Caffe layer name -> its full state_dict keys (for the sidecar)."""
+    keys = module_keys(net)
+    return {l.name: [f"{keys[l.name]}.{n}" for n in param_names(l)]
+            for l in net.layers if l.name in keys}
+
+
+def state_dict(net) -> dict:
+    """The converted state_dict, built from the layers' blobs without copying them
+    (tensors may view a memory-mapped caffemodel: read-only, fine for saving).
+
+    Equals ``CaffeNet(net).state_dict()``; raises CaffeError naming a weighted layer
+    that has no weights.
+    """
+    import warnings
+
+    import torch
+
+    from ...layers.norm import batchnorm_mean_var
+    from .registry import weights
+
+    state, keys = {}, module_keys(net)
+    for layer in net.layers:
+        if layer.name not in keys:
+            continue
+        names = param_names(layer)
+        blobs = weights(layer, len(names) + (layer.type == "BatchNorm"))
+        if layer.type == "BatchNorm":  # divided by Caffe's scale factor (0 -> 0)
+            blobs = list(batchnorm_mean_var(blobs))
+        for name, blob in zip(names, blobs):
+            with warnings.catch_warnings():  # a read-only mmap view is only read here
+                warnings.simplefilter("ignore", UserWarning)
+                t = torch.from_numpy(np.ascontiguousarray(blob, dtype=np.float32))
+            state[f"{keys[layer.name]}.{name}"] = t
+    return state
+
+
+def write(state: dict, out, fmt: str) -> str:
+    """Write ``state`` atomically as ``pt`` or ``safetensors``; return its sha256.
+
+    ``torch.save`` is given an open file, so the archive's inner folder is always
+    ``archive`` (with a path it would be the random temporary name): the same tensors
+    give byte-identical files.
+    """
+    import torch
+
+    if fmt not in FORMATS:
+        raise CaffeError(f"unknown torch format '{fmt}'; choose pt or safetensors",
+                         field="format")
+    state = {k: v.detach() for k, v in state.items()}  # plain tensors, not Parameters
+    with atomic_path(out) as tmp:
+        if fmt == "pt":
+            with open(tmp, "wb") as f:
+                torch.save(state, f)
+        else:
+            from safetensors.torch import save_file
+
+            save_file(state, str(tmp), metadata={"format": "pt"})
+        digest = sha256(tmp)
+    return digest
+
+
+def read(path, fmt: str) -> dict:
+    """Read a converted state_dict (``torch.load(weights_only=True)`` or safetensors)."""
+    import torch
+
+    try:
+        if fmt == "safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(str(path))
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch/safetensors raise many types on a bad file
+        raise CaffeError(f"cannot read the converted weights ({e}); convert the model "
+                         "again", file=path) from None
+
+
+def apply_state_dict(net, state: dict) -> None:
+    """Put a converted state_dict back into ``net``'s layers as Caffe blobs."""
+    keys = module_keys(net)
+    expected = {f"{keys[l.name]}.{n}" for l in net.layers if l.name in keys
+                for n in param_names(l)}
+    missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
+    if missing or extra:
+        raise CaffeError(f"the state_dict does not match the definition: missing "
+                         f"{missing[:5]}, unexpected {extra[:5]}", field="state_dict")
+    for layer in net.layers:
+        if layer.name not in keys:
+            continue
+        blobs = [state[f"{keys[layer.name]}.{n}"].detach().cpu().numpy().astype(np.float32)
+                 for n in param_names(layer)]
+        if layer.type == "BatchNorm":  # stats are stored divided: scale factor 1
+            blobs.append(np.ones((1,), np.float32))
+        layer.blobs = blobs

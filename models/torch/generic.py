@@ -1,0 +1,68 @@
+"""``CaffeNet``: execute any IR net in PyTorch with Caffe's exact semantics."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ...converter.errors import CaffeError
+
+
+class CaffeNet(nn.Module):
+    """The generic rebuild of a :class:`~caffe2ss.converter.ir.Net` (NCHW, any input size).
+
+    Each weighted layer is a submodule registered under its Caffe layer name (see
+    ``converter/backends/torch/export.py`` for the sanitisation of names with '.'), so
+    ``state_dict()`` keys are exactly the converter's (``conv1_1.weight``, ...).
+
+    ``forward(x, return_blobs=False)``: ``x`` is a tensor (the only input) or a dict
+    {input blob: tensor}. Returns the output tensor (a dict if the net has several
+    outputs), or with ``return_blobs`` every blob by Caffe name; a blob written in place
+    (ReLU, Dropout, ...) holds its final value, as in Caffe.
+    """
+
+    def __init__(self, net):
+        super().__init__()
+        # imported here: the backend package imports this module
+        from ...converter.backends.torch.export import module_keys
+        from ...converter.backends.torch.registry import build_layer
+
+        self.net = net
+        keys = module_keys(net)
+        self._steps = []
+        for layer in net.layers:
+            module = build_layer(layer)
+            if layer.name in keys:
+                # not add_module(): a Caffe name may equal a Module attribute ("eval")
+                self._modules[keys[layer.name]] = module
+            self._steps.append((layer.bottoms, layer.tops, module))
+        self._outputs = net.outputs()
+        self._last_use = {}
+        for i, (bottoms, _, _) in enumerate(self._steps):
+            for b in bottoms:
+                self._last_use[b] = i
+
+    def _inputs(self, x) -> dict:
+        if isinstance(x, torch.Tensor):
+            if len(self.net.inputs) != 1:
+                raise CaffeError(f"the net has inputs {list(self.net.inputs)}; pass a dict",
+                                 field="inputs")
+            return {next(iter(self.net.inputs)): x}
+        missing = [k for k in self.net.inputs if k not in x]
+        if missing:
+            raise CaffeError(f"missing input blob(s) {missing}; the net's inputs are "
+                             f"{list(self.net.inputs)}", field="inputs")
+        return dict(x)
+
+    def forward(self, x, return_blobs: bool = False):
+        blobs = self._inputs(x)
+        for i, (bottoms, tops, module) in enumerate(self._steps):
+            out = module(*[blobs[b] for b in bottoms])
+            blobs.update(zip(tops, out if isinstance(out, (list, tuple)) else (out,)))
+            if not return_blobs:  # free what no later layer reads (large inputs)
+                for b in bottoms:
+                    if self._last_use.get(b) == i and b not in tops and b not in self._outputs:
+                        blobs.pop(b, None)
+        if return_blobs:
+            return blobs
+        outs = {name: blobs[name] for name in self._outputs}
+        return next(iter(outs.values())) if len(outs) == 1 else outs

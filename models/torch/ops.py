@@ -1,0 +1,150 @@
+"""Caffe-exact functional ops in PyTorch (NCHW float32), shared by the generic rebuild
+(:mod:`.generic`) and the FCN/DeepLab classes. Formulas: caffe-semantics.md.
+
+Every op takes tensors plus the converter's normalised parameter dataclasses
+(``caffe2ss.converter.layers``) and never modifies its inputs in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ...converter.layers.activation import PowerParams
+from ...converter.layers.crop import crop_offsets
+from ...converter.layers.pool import PoolParams, ave_divisor, pool_output_size
+from .ops_interp import interp  # noqa: F401 (DeepLab's Interp, one of these ops)
+
+#: Caffe starts every MAX window at -FLT_MAX (so an all -inf or empty window gives it).
+FLT_MAX = float(np.finfo(np.float32).max)
+
+
+def conv2d(x, weight, bias, p):
+    """Convolution: cross-correlation, symmetric zero pad, floor output size."""
+    return F.conv2d(x, weight, bias, p.stride, p.pad, p.dilation, p.group)
+
+
+def deconv2d(x, weight, bias, p):
+    """Deconvolution (conv's transpose): weight (C_in, O/g, kh, kw); ``pad`` crops the
+    output: ``s*(in-1) + d*(k-1) + 1 - 2*pad``, Caffe's size (no output_padding)."""
+    return F.conv_transpose2d(x, weight, bias, p.stride, p.pad, 0, p.group, p.dilation)
+
+
+def pool2d(x, p):
+    """Pooling with Caffe's ceil-mode size (+ pad clip rule) and AVE divisor.
+
+    We pad explicitly (``pad`` top/left, whatever the last window needs bottom/right),
+    pool without padding and keep Caffe's number of windows.
+    """
+    h, w = x.shape[-2:]
+    (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
+    oh, ow = pool_output_size(h, kh, sh, ph, p.ceil), pool_output_size(w, kw, sw, pw, p.ceil)
+    eh = max(0, (oh - 1) * sh + kh - h - ph)  # ceil-mode windows may hang past H + pad
+    ew = max(0, (ow - 1) * sw + kw - w - pw)
+    if p.method == "MAX":
+        xp = F.pad(x, (pw, ew, ph, eh), value=float("-inf"))  # padding never wins a max
+        y = F.max_pool2d(xp, (kh, kw), (sh, sw))[..., :oh, :ow]
+        return y.clamp_min(-FLT_MAX)  # Caffe's running max starts at -FLT_MAX
+    xp = F.pad(x, (pw, ew, ph, eh))  # padding adds 0 to the sum
+    total = F.avg_pool2d(xp, (kh, kw), (sh, sw), divisor_override=1)[..., :oh, :ow]
+    # Caffe's divisor counts padding up to H + pad but not the ceil overhang beyond it.
+    div = torch.from_numpy(ave_divisor(h, w, p)).to(x.device, x.dtype)
+    return total / div
+
+
+def crop(x, ref_shape, p):
+    """Crop: axes >= ``axis`` cut to ``ref_shape`` starting at Caffe's offsets."""
+    axis, offs = crop_offsets(p, x.dim())
+    index = [slice(None)] * axis
+    index += [slice(o, o + int(ref_shape[axis + i])) for i, o in enumerate(offs)]
+    return x[tuple(index)]
+
+
+def eltwise(xs, p):
+    """Eltwise SUM (``top = 0 + c0*x0 + c1*x1 + ...`` as Caffe's axpy loop), PROD, MAX."""
+    if p.op == "SUM":
+        y = xs[0] if p.coeffs[0] == 1 else xs[0] * p.coeffs[0]
+        for c, x in zip(p.coeffs[1:], xs[1:]):
+            y = y + x if c == 1 else y + x * c
+        return y
+    y = xs[0]
+    for x in xs[1:]:
+        y = y * x if p.op == "PROD" else torch.maximum(y, x)
+    return y
+
+
+def inner_product(x, weight, bias, p):
+    """InnerProduct: flatten axes >= ``axis`` row-major (C, H, W order) into K."""
+    axis = p.axis + x.dim() if p.axis < 0 else p.axis
+    flat = x.reshape(*x.shape[:axis], -1)
+    y = flat @ weight if p.transpose else F.linear(flat, weight)  # transpose: W is (K, N)
+    return y + bias if bias is not None else y
+
+
+def _bshape(ndim, axis, pshape):  # broadcast a parameter of pshape at axis
+    return (1,) * axis + tuple(pshape) + (1,) * (ndim - axis - len(pshape))
+
+
+def batch_norm(x, mean, var, eps):
+    """BatchNorm with global stats: ``(x - mean) / sqrt(var + eps)`` over channel axis 1.
+
+    ``mean``/``var`` are already divided by Caffe's scale factor (zero factor -> 0).
+    """
+    shape = _bshape(x.dim(), 1, mean.shape) if x.dim() > 1 else mean.shape
+    return (x - mean.reshape(shape)) / torch.sqrt(var.reshape(shape) + eps)
+
+
+def affine(x, gamma, beta, axis):
+    """Scale/Bias: ``x * gamma + beta``, both broadcast from ``axis`` (either may be None)."""
+    ref = gamma if gamma is not None else beta
+    shape = _bshape(x.dim(), axis, ref.shape)
+    y = x * gamma.reshape(shape) if gamma is not None else x
+    return y + beta.reshape(shape) if beta is not None else y
+
+
+def power(x, p):
+    """Power ``(shift + scale*x) ** power`` with Caffe's constant cases and op order."""
+    if p.power * p.scale == 0:  # Caffe: constant 1 (power 0) or shift**power (scale 0)
+        value = 1.0 if p.power == 0 else float(np.float32(p.shift) ** np.float32(p.power))
+        return torch.full_like(x, value)
+    y = x * p.scale if p.scale != 1 else x
+    y = y + p.shift if p.shift != 0 else y
+    return torch.pow(y, p.power) if p.power != 1 else y
+
+
+def lrn(x, p):
+    """LRN. ACROSS: ``x * (k + alpha/n * sum_window x^2)^-beta`` (alpha divided by n).
+    WITHIN: square -> AVE pool (n, pad (n-1)/2) -> Power(-beta, alpha, shift 1) -> product;
+    the divisor is n^2 everywhere and ``k`` is ignored, as Caffe builds it."""
+    n, half = p.local_size, (p.local_size - 1) // 2
+    if p.region == "WITHIN_CHANNEL":
+        pool = PoolParams("AVE", (n, n), (1, 1), (half, half), False, True)
+        scale = power(pool2d(x * x, pool), PowerParams(-p.beta, p.alpha, 1.0))
+        return x * scale
+    sq = F.pad(x * x, (0, 0, 0, 0, half, half))  # channels outside [0, C) count as 0
+    total = sum(sq[:, i:i + x.shape[1]] for i in range(n))
+    alpha_n = float(np.float32(p.alpha) / np.float32(n))  # Caffe: alpha / size in float
+    return x * torch.pow(total * alpha_n + p.k, -p.beta)
+
+
+def relu(x, negative_slope=0.0):
+    """ReLU ``max(x, 0) + slope * min(x, 0)``."""
+    if negative_slope == 0:
+        return torch.relu(x)
+    return torch.clamp_min(x, 0) + negative_slope * torch.clamp_max(x, 0)
+
+
+def prelu(x, slope):
+    """PReLU ``max(x, 0) + slope_c * min(x, 0)``; ``slope`` is (C,) or 0-d (shared)."""
+    s = slope.reshape(_bshape(x.dim(), 1, slope.shape)) if slope.dim() else slope
+    return torch.clamp_min(x, 0) + s * torch.clamp_max(x, 0)
+
+
+def elu(x, alpha=1.0):
+    """ELU as Caffe writes it: ``max(x, 0) + alpha * (exp(min(x, 0)) - 1)``."""
+    return torch.clamp_min(x, 0) + alpha * (torch.exp(torch.clamp_max(x, 0)) - 1)
+
+
+def softmax(x, axis=1):
+    """Softmax over ``axis`` (max-subtracted, as Caffe)."""
+    return torch.softmax(x, dim=axis)

@@ -1,0 +1,63 @@
+"""Caffe's layer formulas in plain numpy, written from caffe-semantics.md (not a test file).
+
+An independent reference for the backends' one-layer tests and any other check:
+explicit windows and loops (pooling with hstart/hend, correlation per kernel tap,
+deconvolution as a scatter, LRN and Interp by their formulas), in float64 unless
+Caffe's formula is float32. Every function takes numpy arrays (NCHW) and the
+converter's parameter dataclasses (``caffe2ss.converter.layers``); :func:`run_layer`
+dispatches on an IR layer and :func:`run_net` runs a whole net::
+
+    import caffe_numpy as cn
+    y = cn.pool2d(x, layer.params)
+    blobs = cn.run_net(net, {"data": x})
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from caffe_numpy_more import (absval, concat, dropout, elu, flatten, interp,  # noqa: F401
+                              interp_size, lrn, power, prelu, relu, reshape, sigmoid,
+                              slice_, softmax, tanh)
+from caffe_numpy_spatial import (FLT_MAX, batch_norm, conv2d, crop, deconv2d,  # noqa: F401
+                                 eltwise, inner_product, pool2d, pooled_size, scale)
+
+
+def _f(x):
+    return np.asarray(x, dtype=np.float64)
+
+
+def run_layer(layer, bottoms) -> list:
+    """Caffe's forward of one IR layer on numpy bottoms; returns the list of tops."""
+    p, t, blobs, x = layer.params, layer.type, layer.blobs, bottoms[0]
+    bias = (lambda: blobs[1] if p.bias_term else None)
+    single = {
+        "Convolution": lambda: conv2d(x, blobs[0], bias(), p),
+        "Deconvolution": lambda: deconv2d(x, blobs[0], bias(), p),
+        "InnerProduct": lambda: inner_product(x, blobs[0], bias(), p),
+        "Pooling": lambda: pool2d(x, p),
+        "Crop": lambda: crop(x, bottoms[1].shape, p),
+        "Eltwise": lambda: eltwise(bottoms, p),
+        "BatchNorm": lambda: batch_norm(x, blobs, p),
+        "Scale": lambda: scale(x, p, blobs, bottoms[1] if p.two_bottoms else None),
+        "Bias": lambda: scale(x, p, blobs, bottoms[1] if p.two_bottoms else None, True),
+        "PReLU": lambda: prelu(x, blobs[0]),
+        "Concat": lambda: concat(bottoms, p),
+    }
+    if t in single:
+        return [single[t]()]
+    if t == "Slice":
+        return slice_(x, p, len(layer.tops))
+    if t == "Split":
+        return [_f(x)] * len(layer.tops)
+    fn = {"LRN": lrn, "ReLU": relu, "ELU": elu, "Power": power, "Sigmoid": sigmoid,
+          "TanH": tanh, "AbsVal": absval, "Dropout": dropout, "Softmax": softmax,
+          "Flatten": flatten, "Reshape": reshape, "Interp": interp}[t]
+    return [fn(x, p)]
+
+
+def run_net(net, inputs: dict) -> dict:
+    """Every blob of ``net`` (final values for in-place blobs), computed layer by layer."""
+    blobs = {k: _f(v) for k, v in inputs.items()}
+    for layer in net.layers:
+        blobs.update(zip(layer.tops, run_layer(layer, [blobs[b] for b in layer.bottoms])))
+    return blobs

@@ -1,1 +1,134 @@
-"""ONNX backend (needs the `onnx` extra)."""
+"""ONNX backend (needs the `onnx` extra): export with the onnx helper API, run in
+onnxruntime (CPU).
+
+    >>> from caffe2ss.converter import load
+    >>> from caffe2ss.converter.backends import get_backend
+    >>> onnx_backend = get_backend("onnx")
+    >>> onnx_backend.convert(load("fcn8s.caffemodel", "deploy.prototxt"), "fcn8s.onnx",
+    ...                      input_shape=(1, 3, 500, 500), dynamic_hw=True)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from caffe2ss.converter.errors import CaffeError
+from caffe2ss.converter.fileio import provenance, write_bytes_atomic, write_json_atomic
+
+from .export import DEFAULT_OPSET, build_model
+from .registry import CONVERTERS
+
+#: Caffe layer types with a registered ONNX converter.
+SUPPORTED_TYPES = frozenset(CONVERTERS)
+
+
+def _session(model_bytes: bytes):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    # no graph rewrites (fusions reorder float32 arithmetic): run the ops as written
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.log_severity_level = 3
+    return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+
+
+def _feeds(names, inputs: dict) -> dict:
+    """Inputs by graph input name (a single unnamed input maps to the only one)."""
+    inputs = dict(inputs)
+    if len(inputs) == 1 and len(names) == 1 and names[0] not in inputs:
+        inputs = {names[0]: next(iter(inputs.values()))}
+    missing = [n for n in names if n not in inputs]
+    if missing:
+        raise CaffeError(f"no array given for input(s) {', '.join(missing)}", field="inputs")
+    return {n: np.ascontiguousarray(inputs[n], dtype=np.float32) for n in names}
+
+
+def run(net, inputs: dict, *, blobs: bool = False) -> dict:
+    """Run ``net`` in onnxruntime on NCHW float32 ``inputs`` (any spatial size).
+
+    Builds the model for these input shapes; with ``blobs`` every Caffe blob is a graph
+    output (in-place blobs: their final value) and all are returned by Caffe name.
+    """
+    feeds = _feeds(list(net.inputs), inputs)
+    model, outputs = build_model(net, {k: v.shape for k, v in feeds.items()},
+                                 expose_blobs=blobs, metadata=False)
+    sess = _session(model.SerializeToString())
+    names = list(outputs)
+    result = dict(zip((outputs[n] for n in names), sess.run(names, feeds)))
+    if blobs:
+        for name, arr in feeds.items():
+            result.setdefault(name, arr)  # inputs no layer modified
+    return result
+
+
+def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
+            opset: int = DEFAULT_OPSET, **options) -> list[Path]:
+    """Write ``out`` (an ONNX model, checked with ``full_check``) and ``out.json``.
+
+    ``input_shape``: N,C,H,W (default: the declared input shape); ``dynamic_hw``:
+    symbolic height and width (fully convolutional nets only); ``opset``: 13 and up.
+    """
+    unknown = sorted(k for k, v in options.items() if v not in (None, False))
+    if unknown:
+        raise CaffeError(f"option(s) {', '.join(unknown)} do not apply to --to onnx",
+                         field=unknown[0])
+    out = Path(out)
+    shapes = _input_shapes(net, input_shape)
+    model, outputs = build_model(net, shapes, dynamic_hw=dynamic_hw, opset=opset)
+    onnx.checker.check_model(model, full_check=True)
+    data = model.SerializeToString(deterministic=True)
+    layer_map = {}
+    for init in model.graph.initializer:
+        layer_map.setdefault(init.name.rsplit("/", 1)[0], []).append(init.name)
+    side = provenance(net, "onnx", {l.name: layer_map.get(l.name, []) for l in net.param_layers()},
+                      next(iter(net.resolve_input_shapes(shapes).values()), None))
+    side.update(definition=net.definition, fork=net.fork, opset=opset, dynamic_hw=bool(dynamic_hw),
+                outputs=list(outputs.values()))
+    sidecar = out.with_name(out.name + ".json")
+    write_bytes_atomic(out, data)
+    write_json_atomic(sidecar, side)
+    return [out, sidecar]
+
+
+def _input_shapes(net, input_shape) -> dict:
+    if input_shape is None:
+        return {}
+    if isinstance(input_shape, dict):
+        return dict(input_shape)
+    return {next(iter(net.inputs)): tuple(int(d) for d in input_shape)}
+
+
+def load_converted(path):
+    """``(net, runner)`` from an exported ``.onnx``: the net is rebuilt (without
+    weights) from the definition in its metadata; ``runner(inputs)`` runs the file in
+    onnxruntime and returns the outputs by Caffe blob name."""
+    from caffe2ss.converter import load_definition
+
+    path = Path(path)
+    model = onnx.load(str(path))
+    meta = {p.key: p.value for p in model.metadata_props}
+    if "definition" not in meta:
+        raise CaffeError("this ONNX file has no caffe2ss metadata (definition); convert "
+                         "it with caffe2ss first", file=path)
+    net = load_definition(meta["definition"], meta["fork"])
+    sess = _session(model.SerializeToString())
+    declared = {i.name: i.shape for i in sess.get_inputs()}
+    out_names = [o.name for o in sess.get_outputs()]
+    blobs = json.loads(meta.get("outputs", "null")) or out_names
+
+    def runner(inputs: dict) -> dict:
+        feeds = _feeds(list(declared), inputs)
+        for name, arr in feeds.items():
+            want = declared[name]
+            if len(want) != arr.ndim or any(isinstance(w, int) and w != d
+                                            for w, d in zip(want, arr.shape)):
+                raise CaffeError(
+                    f"input '{name}' has shape {arr.shape} but this file was exported for "
+                    f"{tuple(want)}; convert again with that --input-shape, or with "
+                    "--dynamic-hw for any height and width", file=path)
+        return dict(zip(blobs, sess.run(out_names, feeds)))
+
+    return net, runner

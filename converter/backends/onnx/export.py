@@ -1,0 +1,126 @@
+"""Build an ONNX model from the IR: graph, inputs/outputs named after Caffe blobs,
+provenance in ``metadata_props``."""
+from __future__ import annotations
+
+import json
+import os
+
+import onnx
+from onnx import helper
+
+from caffe2ss.converter.errors import CaffeError
+from caffe2ss.converter.fileio import _version, sha256
+from caffe2ss.converter.layers import SPECS
+
+from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
+from .dynamic import probe_shapes, symbolic_shape
+from .graph import Graph, top_names, value_info
+from .registry import CONVERTERS
+
+DEFAULT_OPSET = 17
+#: per-axis Softmax, Unsqueeze/Squeeze with an axes input, optional Resize roi/scales
+MIN_OPSET = 13
+
+
+def check_opset(opset) -> int:
+    """The opset as an int, refused outside what this exporter and onnx support."""
+    top = onnx.defs.onnx_opset_version()
+    if not isinstance(opset, int) or not MIN_OPSET <= opset <= top:
+        raise CaffeError(f"opset {opset!r} is not supported; choose {MIN_OPSET}..{top} "
+                         f"(default {DEFAULT_OPSET})", field="opset")
+    return opset
+
+
+def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
+                opset: int = DEFAULT_OPSET, expose_blobs: bool = False, metadata: bool = True):
+    """Return ``(model, outputs)``: the ONNX model and {graph output name: Caffe blob}.
+
+    ``input_shapes`` fixes the export size (with ``dynamic_hw`` H and W are symbolic
+    and the size is only used to check the net). ``expose_blobs`` makes every Caffe
+    blob (its final value) a graph output, for layer-by-layer parity.
+    """
+    opset = check_opset(opset)
+    shapes = net.resolve_input_shapes(input_shapes)
+    top_shapes = net.top_shapes(shapes)  # Caffe's shapes; also checks every weight blob
+    blob_shape = _check_layers(net, shapes, top_shapes)
+    probe = probe_shapes(net, shapes) if dynamic_hw else None
+    g = Graph(opset, dynamic=dynamic_hw)
+    g.reserve(net.blob_names())
+    values = {}
+    inputs = []
+    for i, (name, s) in enumerate(shapes.items()):
+        values[name] = name
+        g.shapes[name] = s
+        inputs.append(value_info(name, symbolic_shape(name, s, i == 0) if dynamic_hw else s))
+    for layer, ys in zip(net.layers, top_names(net, g)):
+        g.scope = layer.name
+        CONVERTERS[layer.type](g, layer, [values[b] for b in layer.bottoms], ys)
+        for t, y, s in zip(layer.tops, ys, top_shapes[layer.name]):
+            values[t], g.shapes[y] = y, s
+    wanted = net.blob_names() if expose_blobs else net.outputs()
+    outputs = {values[b]: b for b in wanted if values[b] not in shapes}
+    out_info = [value_info(v, _declared(blob_shape[b], probe and probe[b]))
+                for v, b in outputs.items()]
+    graph = helper.make_graph(g.nodes, _graph_name(net), inputs, out_info, g.inits)
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="caffe2ss",
+        producer_version=_version(),
+        ir_version=helper.find_min_ir_version_for([helper.make_opsetid("", opset)]))
+    if metadata:
+        meta = _metadata(net, shapes, dynamic_hw, list(outputs.values()))
+        helper.set_model_props(model, meta)
+    if model.ByteSize() >= 2**31:
+        raise CaffeError("the ONNX model would exceed protobuf's 2 GiB limit; this "
+                         "exporter writes single-file models only", field="out")
+    return model, outputs
+
+
+def _check_layers(net, shapes, top_shapes) -> dict:
+    """Refuse, all at once, layers without a converter or without their weights;
+    return every blob's final shape."""
+    unsupported = sorted({f"{l.name} ({l.type})" for l in net.layers if l.type not in CONVERTERS})
+    if unsupported:
+        raise CaffeError(f"no ONNX converter for layers {', '.join(unsupported)}; supported "
+                         f"types: {', '.join(sorted(CONVERTERS))}")
+    blob_shape, missing = dict(shapes), []
+    for layer in net.layers:
+        bottoms = [blob_shape[b] for b in layer.bottoms]
+        if not layer.blobs and SPECS[layer.type].param_shapes(layer.params, bottoms):
+            missing.append(layer.name)
+        blob_shape.update(zip(layer.tops, top_shapes[layer.name]))
+    if missing:
+        raise CaffeError(f"layer(s) {', '.join(missing)} have parameters but no weights; "
+                         "pass the .caffemodel that holds them (weights are matched to "
+                         "layers by name)", layer=missing[0], field="blobs")
+    return blob_shape
+
+
+def _declared(shape, probe):
+    """Static dims as ints; in a dynamic export, H/W-dependent dims are left open."""
+    if probe is None:
+        return list(shape)
+    return [a if a == b else None for a, b in zip(shape, probe)]
+
+
+def _graph_name(net) -> str:
+    return net.name or "caffe2ss"
+
+
+def _metadata(net, shapes, dynamic_hw, outputs) -> dict:
+    """Provenance: sha256, fork, preprocessing, version, and the definition + fork
+    needed by :func:`load_definition` to rebuild the net."""
+    src = {k: {"path": os.path.basename(v), "sha256": sha256(v)}
+           for k, v in sorted(net.source.items())}
+    main = src.get("model") or src.get("prototxt") or {}
+    return {
+        "caffe2ss_version": _version(),
+        "sha256": main.get("sha256", ""),
+        "source": json.dumps(src, sort_keys=True),
+        "fork": net.fork,
+        "preprocessing": json.dumps(net.preprocessing.as_dict(), sort_keys=True),
+        "definition": net.definition,
+        "net_name": net.name,
+        "input_shapes": json.dumps({k: list(v) for k, v in shapes.items()}),
+        "dynamic_hw": json.dumps(bool(dynamic_hw)),
+        "outputs": json.dumps(outputs),
+    }

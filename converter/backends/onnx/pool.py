@@ -1,0 +1,98 @@
+"""Pooling -> MaxPool / AveragePool with explicit pads (never ONNX ceil_mode).
+
+Caffe rounds up and then drops a last window that would start in the bottom/right
+padding. ONNX's ``ceil_mode=1`` is not used: onnx's shape inference does not apply that
+clip rule while onnxruntime does (they disagree, e.g. H=7 k=2 s=3 p=1: 4 vs 3), so the
+exact Caffe output size is produced with floor mode and an explicit end pad instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from caffe2ss.converter.layers.pool import ave_divisor, pool_output_size
+
+from .registry import register
+
+FLT_MAX = np.finfo(np.float32).max
+
+
+def _out_size(g, size, k, s, p, ceil):
+    """Caffe's pooled size (ceil + clip rule) as a Dim; core formula when static."""
+    if size.static:
+        return type(size)(g, pool_output_size(size.v, k, s, p, ceil))
+    a = size + (2 * p - k)
+    out = ((a + (s - 1)) // s if ceil else a // s) + 1
+    if p > 0:  # the last window must start inside the image or the top/left padding
+        out = out - ((out - 1) * s).ge(size + p)
+    return out
+
+
+def _pads(g, x, params):
+    """(out sizes, begin pads, end pads) making floor-mode pooling give Caffe's size."""
+    outs, ends = [], []
+    for axis, k, s, p in zip((2, 3), params.kernel, params.stride, params.pad):
+        size = g.dim(x, axis)
+        out = _out_size(g, size, k, s, p, params.ceil)
+        outs.append(out)
+        # smallest end pad whose floor output is `out` (never negative, may be < p)
+        ends.append(((out - 1) * s + (k - p) - size).max(0))
+    return outs, list(params.pad), ends
+
+
+@register("Pooling")
+def pooling(g, layer, xs, ys):
+    """MAX: padding never wins (Caffe clips windows to the image). AVE: _ave_ratio."""
+    p = layer.params
+    x = xs[0]
+    if p.global_pooling:  # kernel = whole plane: max, or sum / (H*W) like Caffe
+        g.node("GlobalMaxPool" if p.method == "MAX" else "GlobalAveragePool", [x], ys)
+        return
+    x0 = x
+    outs, begin, ends = _pads(g, x, p)
+    attrs = dict(kernel_shape=list(p.kernel), strides=list(p.stride))
+    static = all(e.static for e in ends)
+    # onnxruntime refuses pads >= kernel; use an explicit Pad op then (or when dynamic)
+    fits = static and all(b < k and e.v < k for b, e, k in zip(begin, ends, p.kernel))
+    if fits:
+        attrs["pads"] = begin + [e.v for e in ends]
+    else:
+        fill = -FLT_MAX if p.method == "MAX" else 0.0  # Caffe's MAX starts at -FLT_MAX
+        pads = g.dims([0, 0, begin[0], begin[1], 0, 0, ends[0], ends[1]], "pads")
+        x = g.op("Pad", [x, pads, g.scalar(fill, "pad_value")], mode="constant")
+    if p.method == "MAX":
+        g.node("MaxPool", [x], ys, **attrs)
+        return
+    ratio = _ave_ratio(g, p, x0, outs)
+    if ratio is None:  # every window whole: AveragePool's sum/(kh*kw) is Caffe's
+        g.node("AveragePool", [x], ys, count_include_pad=1, **attrs)
+        return
+    y = g.op("AveragePool", [x], count_include_pad=1, **attrs)
+    g.node("Mul", [y, ratio], ys)
+
+
+def _ave_ratio(g, p, x, outs):
+    """``kh*kw / divisor`` turning AveragePool's sum/(kh*kw) into Caffe's sum/divisor,
+    or None when it is 1 everywhere.
+
+    Caffe's divisor counts padded cells up to H + pad but not the ceil-mode overhang
+    beyond it: ``min(k, H + 2p - o*s)`` per axis, multiplied. Static: the map from the
+    core formula; dynamic: the same in Range arithmetic on the runtime H, W.
+    """
+    kh, kw = p.kernel
+    if all(o.static for o in outs):
+        h, w = g.shapes[x][2:]
+        with np.errstate(divide="ignore"):  # empty ceil window: inf * 0 = Caffe's 0/0 NaN
+            ratio = np.float32(kh * kw) / ave_divisor(h, w, p)
+        return None if np.all(ratio == 1) else g.const("divisor_ratio", ratio)
+    spans = []
+    for axis, out, k, s, pad in zip((2, 3), outs, p.kernel, p.stride, p.pad):
+        o = g.op("Range", [g.const("zero", 0, np.int64), g.op("Squeeze", [out.tensor()]),
+                           g.const("one", 1, np.int64)])
+        size = g.dim(x, axis)
+        span = g.op("Min", [g.const("k", k, np.int64),
+                            g.op("Sub", [(size + 2 * pad).tensor(),
+                                         g.op("Mul", [o, g.const("s", s, np.int64)])])])
+        spans.append(g.op("Cast", [span], to=1))  # 1 = FLOAT
+    col = g.op("Unsqueeze", [spans[0], g.ints([1], "axes")])
+    divisor = g.op("Mul", [col, spans[1]])  # (out_h, out_w), exact small integers
+    return g.op("Div", [g.scalar(kh * kw, "kernel_area"), divisor])

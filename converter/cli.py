@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(p)
     p.add_argument("--voc-root", required=True)
     p.add_argument("--split", default="val")
-    p.add_argument("--framework", default="torch", choices=["torch", "tf", "onnx"])
+    p.add_argument("--framework", choices=["torch", "tf", "onnx"],
+                   help="framework to run a .caffemodel in (default torch; a converted "
+                   "output runs in its own framework)")
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--json", dest="json_path", help="write the JSON report here")
 
@@ -99,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     _model_args(p)
     p.add_argument("images", nargs="+", help="image files or directories")
     p.add_argument("-o", "--output", required=True, help="output directory")
-    p.add_argument("--framework", default="torch", choices=["torch", "tf", "onnx"])
+    p.add_argument("--framework", choices=["torch", "tf", "onnx"],
+                   help="framework to run a .caffemodel in (default torch; a converted "
+                   "output runs in its own framework)")
     p.add_argument("--overlay", action="store_true", help="also write blended JPEGs")
 
     p = sub.add_parser("demo", help="the whole job on the embedded example model")

@@ -80,7 +80,8 @@ def cmd_infer(args) -> int:
     from .infer import infer
 
     paths = infer(args.model, args.images, Path(args.output), framework=args.framework,
-                  prototxt=args.prototxt, overlay=args.overlay, fork=args.fork)
+                  prototxt=args.prototxt, overlay=args.overlay, fork=args.fork,
+                  progress=_progress_allowed(False))
     print(f"wrote {len(paths)} files to {args.output}")
     return 0
 

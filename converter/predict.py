@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import CaffeError
+from .prepost import preprocess, resize_bilinear
 
 #: Files ``load`` reads; anything else is taken to be a converted output with a sidecar.
 CAFFE_SUFFIXES = (".caffemodel", ".prototxt", ".pbtxt", ".binaryproto")
@@ -31,9 +32,23 @@ class Model:
     source: str
     input: str
     output: str
+    #: number of classes of the head, known after the first run.
+    n_classes: int | None = None
+    #: (N, C, H, W) an exported graph is fixed to (None: a dimension left open), or None.
+    fixed_shape: tuple | None = None
 
     def logits(self, images: list[np.ndarray]) -> np.ndarray:
         """Class scores ``(N, C, h, w)`` float32 for equal-size RGB uint8 images."""
+        fixed, (h, w) = self.fixed_shape, images[0].shape[:2]
+        if fixed and fixed[2] is not None and (h, w) != tuple(fixed[2:]):
+            raise CaffeError(f"this {self.framework} model was exported for {fixed[2]}x"
+                             f"{fixed[3]} (HxW) inputs, not {h}x{w}; convert it again with "
+                             f"--dynamic-hw (or --input-shape 1,3,{h},{w})", file=self.source)
+        if fixed and fixed[0] is not None and len(images) != fixed[0]:
+            if fixed[0] != 1:
+                raise CaffeError(f"this {self.framework} model takes batches of {fixed[0]}; "
+                                 "use --batch-size 1 or convert it again", file=self.source)
+            return np.concatenate([self.logits([im]) for im in images])  # batch fixed at 1
         out = self.runner({self.input: preprocess(images, self.preprocessing)})
         if self.output not in out:
             raise CaffeError(f"the {self.framework} run returned no blob '{self.output}' "
@@ -42,6 +57,7 @@ class Model:
         if y.ndim != 4 or y.shape[0] != len(images):
             raise CaffeError(f"output '{self.output}' has shape {y.shape}; segmentation "
                              "needs (N, classes, H, W)", file=self.source)
+        self.n_classes = y.shape[1]
         return y
 
     def predict(self, images: list[np.ndarray]) -> list[np.ndarray]:
@@ -54,51 +70,11 @@ class Model:
         return list(np.argmax(y, axis=1).astype(dtype))  # first max on ties, like numpy/Caffe
 
 
-def preprocess(images: list[np.ndarray], pre: dict) -> np.ndarray:
-    """RGB uint8 HxWx3 images -> the net's NCHW float32 input, as Caffe's transformer.
-
-    Channels are reordered to ``channel_order`` (BGR for Caffe nets), the per-channel
-    ``mean`` (given in the net's order) is subtracted from the 0-255 values, then the
-    result is multiplied by ``scale`` (Caffe subtracts first, then scales).
-    """
-    x = np.stack(images).astype(np.float32)  # N, H, W, 3 in 0..255
-    if str(pre.get("channel_order", "BGR")).upper() == "BGR":
-        x = x[..., ::-1]
-    if pre.get("mean") is not None:
-        mean = np.asarray(pre["mean"], np.float32)
-        x = x - (mean if mean.size == 3 else mean.reshape(-1)[:1])
-    scale = float(pre.get("scale", 1.0) or 1.0)
-    if scale != 1.0:
-        x = x * np.float32(scale)
-    return np.ascontiguousarray(x.transpose(0, 3, 1, 2), dtype=np.float32)
-
-
-def resize_bilinear(x: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
-    """Align-corners bilinear resize of NCHW ``x``, computed like Caffe's Interp.
-
-    Same formula and float32 order as DeepLab's ``caffe_gpu_interp2`` (and
-    ``tf.image.resize_bilinear(..., align_corners=True)`` in the DeepLab-TF seed): source
-    coordinate ``i * (in - 1) / (out - 1)``, width first, then height.
-    """
-    _, _, h, w = x.shape
-
-    def taps(n_in, n_out):
-        r = np.float32((n_in - 1) / (n_out - 1)) if n_out > 1 else np.float32(0)
-        src = r * np.arange(n_out, dtype=np.float32)
-        i0 = np.minimum(src.astype(np.int64), n_in - 1)
-        i1 = np.minimum(i0 + 1, n_in - 1)  # the last row/col has no right neighbour
-        lam = (src - i0).astype(np.float32)
-        return i0, i1, np.float32(1) - lam, lam
-
-    c0, c1, cw0, cw1 = taps(w, out_w)
-    t = x[..., c0] * cw0 + x[..., c1] * cw1
-    r0, r1, rw0, rw1 = taps(h, out_h)
-    return (t[:, :, r0, :] * rw0[:, None] + t[:, :, r1, :] * rw1[:, None]).astype(np.float32)
-
-
 def find_sidecar(path: Path) -> Path | None:
-    """The provenance JSON of a converted output (``<out>.json`` or inside a folder)."""
-    cands = [Path(f"{path}.json"), path.with_suffix(".json")]
+    """The provenance JSON of a converted output: ``<out>.json`` (``out`` may be a file,
+    a folder or a prefix), ``<out minus suffixes>.json``, or a JSON inside a folder."""
+    cands = [Path(f"{path}.json"), path.with_suffix(".json"),
+             path.with_name(path.name.split(".")[0] + ".json")]
     if path.is_dir():
         cands += sorted(path.glob("*.json"))
     return next((c for c in cands if c.is_file() and c != path), None)
@@ -111,16 +87,17 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
     from .backends import get_backend
 
     path = Path(model)
-    if not path.exists():
-        raise CaffeError("model not found", file=path)
-    if prototxt is not None or path.suffix.lower() in CAFFE_SUFFIXES:
+    caffe = prototxt is not None or path.suffix.lower() in CAFFE_SUFFIXES
+    if not path.exists() and (caffe or find_sidecar(path) is None):
+        raise CaffeError("model not found", file=path)  # a prefix needs its <prefix>.json
+    if caffe:
         from .reader import load
 
         fw = framework or "torch"
         backend = get_backend(fw)
         net = load(path, prototxt, fork)
         runner = lambda inputs: backend.run(net, inputs)  # noqa: E731
-        pre = net.preprocessing.as_dict()
+        pre, fixed = net.preprocessing.as_dict(), None
     else:
         side = find_sidecar(path)
         if side is None:
@@ -137,8 +114,20 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
                   f"{fw}, not {framework}", file=sys.stderr)
         net, runner = get_backend(fw).load_converted(path)
         pre = meta.get("preprocessing") or net.preprocessing.as_dict()
+        fixed = _fixed_shape(meta)
+    if pre.get("mean") is None:
+        print(f"caffe2ss: note: {path.name} records no mean; images are fed as raw 0-255 "
+              f"{pre.get('channel_order', 'BGR')} values", file=sys.stderr)
     return Model(net, runner, pre, fw, str(path), next(iter(net.inputs)),
-                 output or _score_blob(net, path))
+                 output or _score_blob(net, path), fixed_shape=fixed)
+
+
+def _fixed_shape(meta: dict):
+    """ONNX exports fix the batch, and the height and width unless ``dynamic_hw``."""
+    shape = (meta.get("input") or {}).get("shape")
+    if meta.get("framework") != "onnx" or not shape or len(shape) != 4:
+        return None
+    return (shape[0], shape[1]) + ((None, None) if meta.get("dynamic_hw") else tuple(shape[2:]))
 
 
 def _score_blob(net, path) -> str:

@@ -24,16 +24,10 @@ IMAGE_EXTS = (".jpg", ".jpeg", ".png")
 
 def voc_colormap(n: int = 256) -> np.ndarray:
     """The standard VOC colormap, ``(n, 3)`` uint8: bits of the id interleaved into RGB."""
-    cmap = np.zeros((n, 3), np.uint8)
-    for i in range(n):
-        r = g = b = 0
-        c = i
-        for j in range(8):
-            r |= ((c >> 0) & 1) << (7 - j)
-            g |= ((c >> 1) & 1) << (7 - j)
-            b |= ((c >> 2) & 1) << (7 - j)
-            c >>= 3
-        cmap[i] = (r, g, b)
+    ids, cmap = np.arange(n), np.zeros((n, 3), np.uint8)
+    for j in range(8):  # bits 3j, 3j+1, 3j+2 of the id -> bit 7-j of R, G, B
+        for ch in range(3):
+            cmap[:, ch] |= (((ids >> (3 * j + ch)) & 1) << (7 - j)).astype(np.uint8)
     return cmap
 
 
@@ -51,14 +45,15 @@ def pil():
     return Image
 
 
-def _open(path, what: str):
+def _open(path, what: str, decode: bool = True):
     Image = pil()
     path = Path(path)
     if not path.is_file():
         raise CaffeError(f"{what} not found", file=path)
     try:
         im = Image.open(path)
-        im.load()  # decode now, so a truncated or corrupt file fails here
+        if decode:
+            im.load()  # decode now, so a truncated or corrupt file fails here
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise CaffeError(f"cannot read {what} ({e}); is it an image Pillow can read?",
                          file=path) from None
@@ -103,13 +98,8 @@ def read_image(path) -> np.ndarray:
 
 def image_size(path) -> tuple[int, int]:
     """``(H, W)`` of an image, from its header only."""
-    Image = pil()
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except (OSError, SyntaxError, ValueError) as e:
-        raise CaffeError(f"cannot read image ({e})", file=path) from None
-    return h, w
+    with _open(path, "image", decode=False) as im:
+        return im.size[1], im.size[0]
 
 
 def read_split(root, split: str) -> list[str]:

@@ -2,52 +2,48 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from .blobs import normalise_rank
 from .errors import CaffeError
-from .ir import Layer, Net, Preprocessing
+from .ir import MAX_BLOB_ELEMENTS, Layer, Net
 from .layers import SPECS, LayerContext, Msg
-from .upgrade import (DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES, V0_TYPES, V1_TYPES,
-                      WEIGHTED_TYPES, layer_included)
+from .upgrade import (DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES, WEIGHTED_TYPES, RawLayer,
+                      as_str, layer_included, net_state, raw_layers, strs)
 
 VOC_MEAN_BGR = (104.00699, 116.66877, 122.67892)
 
 
-@dataclass
-class RawLayer:
-    """One source layer after type upgrade, before filtering."""
-
-    name: str
-    type: str
-    bottoms: list
-    tops: list
-    msg: object                     # the layer message holding the *_param fields
-    include: list = field(default_factory=list)
-    exclude: list = field(default_factory=list)
-    strict_dim: bool = True
-
-
 def build_net(msg, fork: str, weights=None) -> Net:
     """Build the TEST-phase inference :class:`Net` from a NetParameter message."""
-    v2 = list(getattr(msg, "layer", []))
-    v1 = list(msg.layers)
-    if v2 and v1:
-        raise CaffeError("the net has both `layer` and legacy `layers`; use one",
-                         field="layers")
-    layer_format = "V2"
-    if v1:
-        layer_format = "V0" if any(l.HasField("layer") for l in v1) else "V1"
-    raws = [_from_v2(l) for l in v2] or _from_v1(v1, fork)
-    net = Net(name=msg.name, inputs={}, layers=[], fork=fork, layer_format=layer_format)
+    raws, layer_format = raw_layers(msg, fork)
+    net = Net(name=as_str(msg.name), inputs={}, layers=[], fork=fork,
+              layer_format=layer_format)
     _header_inputs(msg, net)
+    level, stages = net_state(msg)
     dead: set[str] = set()
     unsupported = []
+    included = []
     for raw in raws:
-        if not layer_included(raw.include, raw.exclude):
+        if raw.include and raw.exclude:
+            raise CaffeError("a layer may have include or exclude rules, not both",
+                             layer=raw.name, field="include")
+        included.append(layer_included(raw.include, raw.exclude, level, stages))
+    made = {t for raw, inc in zip(raws, included) if inc for t in raw.tops}
+    for raw, inc in zip(raws, included):
+        is_data = raw.type in DATA_TYPES and not (raw.type == "Python" and raw.bottoms)
+        if not inc and is_data and raw.tops and raw.tops[0] not in made | set(net.inputs):
+            # A TRAIN-only data layer (DeepLab train nets, the net saved in their
+            # caffemodels) still says what the net's input is: keep it as the input.
+            net.notes.append(f"'{raw.name}' ({raw.type}) is excluded from the TEST phase "
+                             f"but nothing else provides '{raw.tops[0]}'; using it as input")
+        elif not inc:
             net.notes.append(f"dropped '{raw.name}' ({raw.type}): excluded from the TEST phase")
             continue
-        if raw.type in DATA_TYPES and not (raw.type == "Python" and raw.bottoms):
+        if is_data:
+            if raw.bottoms:  # Caffe: data layers take no bottoms
+                raise CaffeError(f"data layer type {raw.type} takes no bottoms, got "
+                                 f"{raw.bottoms} (a misread V1 type? check --fork)",
+                                 layer=raw.name, field="bottom")
             _data_layer(raw, net, dead)
             continue
         if raw.type in DROP_TYPES:
@@ -76,6 +72,9 @@ def build_net(msg, fork: str, weights=None) -> Net:
         raise CaffeError(f"unsupported layer types: {listed}. Supported: "
                          f"{', '.join(sorted(SPECS))} (plus data, loss and accuracy layers, "
                          "which are dropped)", layer=unsupported[0].name, field="type")
+    if not net.layers and not net.inputs:
+        raise CaffeError("the net defines no layers and no inputs: an empty or wrong file",
+                         field="layer")
     _check_wiring(net)
     _attach_weights(net, weights)
     _preprocessing_fallback(net)
@@ -83,90 +82,10 @@ def build_net(msg, fork: str, weights=None) -> Net:
 
 
 # ---------------------------------------------------------------- upgrades
-def _from_v2(l) -> RawLayer:
-    return RawLayer(l.name, l.type, list(l.bottom), list(l.top), l,
-                    list(l.include), list(l.exclude))
-
-
-def _from_v1(layers, fork: str) -> list[RawLayer]:
-    out = []
-    pads: dict[str, tuple[str, int]] = {}      # V0 padding-layer top -> (bottom, pad)
-    for l in layers:
-        if l.HasField("layer"):
-            raw = _from_v0(l, pads)
-            if raw is not None:
-                out.append(raw)
-            continue
-        if l.HasField("type"):
-            enum = l.DESCRIPTOR.fields_by_name["type"].enum_type
-            name = enum.values_by_number[l.type].name
-            type_ = V1_TYPES.get(name, name)
-        else:
-            type_ = ""  # a value unknown to this fork's enum (wrong --fork?)
-        strict = l.strict_dim if "strict_dim" in l.DESCRIPTOR.fields_by_name else True
-        out.append(RawLayer(l.name, type_, list(l.bottom), list(l.top), l,
-                            list(l.include), list(l.exclude), strict_dim=bool(strict)))
-    return out
-
-
-def _from_v0(l, pads) -> RawLayer | None:
-    """Caffe's UpgradeV0Net for one layer: fold padding layers, move flat fields."""
-    from ..protos import caffe_pb2
-
-    v0 = l.layer
-    if v0.type == "padding":
-        if len(l.bottom) != 1 or len(l.top) != 1:
-            raise CaffeError("a V0 padding layer needs one bottom and one top",
-                             layer=v0.name, field="bottom")
-        pads[l.top[0]] = (l.bottom[0], v0.pad)
-        return None
-    type_ = V0_TYPES.get(v0.type)
-    if type_ is None:
-        raise CaffeError(f"unknown V0 layer type '{v0.type}'", layer=v0.name, field="type")
-    bottoms = [pads[b][0] if b in pads else b for b in l.bottom]
-    lp = caffe_pb2.LayerParameter(name=v0.name or l.name, type=type_)
-    pad = pads[l.bottom[0]][1] if l.bottom and l.bottom[0] in pads else None
-    if type_ == "Convolution":
-        cp = lp.convolution_param
-        cp.num_output = v0.num_output
-        if v0.HasField("biasterm"):
-            cp.bias_term = v0.biasterm
-        cp.kernel_size.append(v0.kernelsize)
-        cp.stride.append(v0.stride)
-        cp.group = v0.group
-        cp.pad.append(pad if pad is not None else v0.pad)
-    elif type_ == "Pooling":
-        pp = lp.pooling_param
-        pp.pool = v0.pool
-        pp.kernel_size = v0.kernelsize
-        pp.stride = v0.stride
-        pp.pad = pad if pad is not None else v0.pad
-    elif type_ == "InnerProduct":
-        lp.inner_product_param.num_output = v0.num_output
-        if v0.HasField("biasterm"):
-            lp.inner_product_param.bias_term = v0.biasterm
-    elif type_ == "Dropout":
-        lp.dropout_param.dropout_ratio = v0.dropout_ratio
-    elif type_ == "LRN":
-        lp.lrn_param.local_size = v0.local_size
-        lp.lrn_param.alpha = v0.alpha
-        lp.lrn_param.beta = v0.beta
-        lp.lrn_param.k = v0.k
-    elif type_ == "Concat":
-        lp.concat_param.axis = v0.concat_dim
-    elif type_ in ("Data", "ImageData"):
-        tp = lp.transform_param
-        if v0.HasField("scale"):
-            tp.scale = v0.scale
-        if v0.HasField("cropsize"):
-            tp.crop_size = v0.cropsize
-    return RawLayer(lp.name, type_, bottoms, list(l.top), lp, list(l.include),
-                    list(l.exclude))
-
 
 def _header_inputs(msg, net: Net) -> None:
     """Legacy ``input``/``input_dim``/``input_shape`` headers -> graph inputs."""
-    names = list(msg.input)
+    names = strs(msg.input)
     dims = list(msg.input_dim)
     shapes = list(getattr(msg, "input_shape", []))
     if dims and len(dims) != 4 * len(names):
@@ -177,18 +96,32 @@ def _header_inputs(msg, net: Net) -> None:
                          field="input_shape")
     for i, name in enumerate(names):
         if dims:
-            net.inputs[name] = tuple(int(d) for d in dims[4 * i:4 * i + 4])
+            net.inputs[name] = _declared(dims[4 * i:4 * i + 4], name, None, "input_dim")
         elif shapes:
-            net.inputs[name] = tuple(int(d) for d in shapes[i].dim)
+            net.inputs[name] = _declared(shapes[i].dim, name, None, "input_shape")
         else:
             net.inputs[name] = None
+
+
+def _declared(dims, blob: str, layer, field: str) -> tuple:
+    """A declared input shape, refused before anything is allocated if it is absurd."""
+    shape = tuple(int(d) for d in dims)
+    count = 1
+    for d in shape:
+        count *= max(d, 0)
+    if count > MAX_BLOB_ELEMENTS:
+        raise CaffeError(f"input '{blob}' is declared with shape {shape} = {count} elements, "
+                         f"over the limit of {MAX_BLOB_ELEMENTS}; fix the shape in the file",
+                         layer=layer, field=field)
+    return shape
 
 
 # ------------------------------------------------------------ data layers
 def _data_layer(raw: RawLayer, net: Net, dead: set) -> None:
     m = raw.msg
     if raw.type == "Input":
-        shapes = [tuple(int(d) for d in s.dim) for s in m.input_param.shape] \
+        shapes = [_declared(s.dim, raw.tops[0] if raw.tops else "?", raw.name,
+                            "input_param.shape") for s in m.input_param.shape] \
             if "input_param" in m.DESCRIPTOR.fields_by_name else []
         if shapes and len(shapes) not in (1, len(raw.tops)):
             raise CaffeError(f"{len(shapes)} shapes for {len(raw.tops)} tops; give one "
@@ -235,7 +168,7 @@ def _preprocessing_from(raw: RawLayer, net: Net) -> None:
     if crop:
         pre.crop_size = crop
     if raw.type == "Python":
-        s = m.sub("python_param").get("param_str", "")
+        s = as_str(m.sub("python_param").get("param_str", ""))
         hit = re.search(r"['\"]mean['\"]\s*:\s*[\(\[]([^\)\]]*)[\)\]]", s)
         if hit:
             pre.mean = tuple(float(v) for v in hit.group(1).split(",") if v.strip())
@@ -264,6 +197,12 @@ def _make_layer(raw: RawLayer, fork: str) -> Layer:
     if not raw.tops:
         raise CaffeError(f"{raw.type} needs a top", layer=raw.name, field="top")
     ctx = LayerContext(raw.name, n, len(raw.tops), fork)
+    if spec.param_field and spec.param_field not in raw.msg.DESCRIPTOR.fields_by_name \
+            and raw.type == "Interp":
+        # BVLC has no Interp: DLv2's interp_param (143) reads as BVLC's input_param
+        raise CaffeError(f"the {fork} schema has no interp_param, so this Interp layer "
+                         "would lose its sizes; use --fork deeplab_v2 (or deeplab_v1)",
+                         layer=raw.name, field="interp_param")
     pmsg = None
     if spec.param_field and spec.param_field in raw.msg.DESCRIPTOR.fields_by_name \
             and raw.msg.HasField(spec.param_field):
@@ -315,14 +254,31 @@ def _attach_weights(net: Net, weights) -> None:
         ranks = spec.blob_ranks(target.params, len(src.blobs))
         target.blobs = [normalise_rank(arr, r) if legacy else arr
                         for (arr, legacy), r in zip(src.blobs, ranks + [None] * len(src.blobs))]
-    for layer in net.layers:
-        if layer.type in WEIGHTED_TYPES and not layer.blobs and \
-                not (layer.type in ("Scale", "Bias") and len(layer.bottoms) == 2
-                     and not getattr(layer.params, "bias_term", False)):
-            net.warnings.append(f"'{layer.name}' ({layer.type}) has no weights in the "
-                                "caffemodel (Caffe would use random filler values)")
+    for name in missing_weights(net):
+        layer = net.layer(name)
+        net.warnings.append(f"'{layer.name}' ({layer.type}) has no weights in the "
+                            "caffemodel (Caffe would use random filler values)")
+
+
+def _needs_weights(layer: Layer) -> bool:
+    """True if Caffe would allocate parameter blobs for this layer."""
+    if layer.type not in WEIGHTED_TYPES:
+        return False
+    # Scale/Bias with two bottoms take the factor from bottom[1]: blobs only for a bias
+    if layer.type in ("Scale", "Bias") and len(layer.bottoms) == 2:
+        return layer.type == "Scale" and bool(getattr(layer.params, "bias_term", False))
+    return True
 
 
 def missing_weights(net: Net) -> list[str]:
     """Names of layers that need weights the file does not provide."""
-    return [w.split("'")[1] for w in net.warnings if "has no weights" in w]
+    return [l.name for l in net.layers if _needs_weights(l) and not l.blobs]
+
+
+def check_weights(net: Net) -> None:
+    """Raise one :class:`CaffeError` naming every layer without its weights."""
+    missing = missing_weights(net)
+    if missing:
+        raise CaffeError(f"no weights for {', '.join(repr(m) for m in missing)}: give the "
+                         ".caffemodel these layers were trained in (weights are matched by "
+                         "layer name)", layer=missing[0], field="blobs")

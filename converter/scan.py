@@ -2,7 +2,9 @@
 
 The definition bytes (every field except the blobs) are handed to protobuf; the blobs
 are read in place from the memory map (:mod:`.blobs`). The scan also collects the
-fork hints that tell BVLC, DeepLab v1 and DeepLab v2 files apart.
+fork hints that tell BVLC, DeepLab v1 and DeepLab v2 files apart, and where each
+top-level field came from, so that a protobuf parse failure can be located
+(:func:`locate_parse_error`).
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ DLV2_TYPES = {"Interp", "DenseCRF", "ImageSegData", "MatRead", "MatWrite", "SegA
               "DomainTransformForwardOnly", "SpatialProduct"}
 
 V2_LAYER, V1_LAYERS = 100, 2
+_NET_FIELDS = {1: "name", 2: "layers", 3: "input", 4: "input_dim", 5: "force_backward",
+               6: "state", 7: "debug_info", 8: "input_shape", 100: "layer"}
 
 
 @dataclass
@@ -30,6 +34,7 @@ class ScannedLayer:
     v2_type: str | None = None
     fields: set = field(default_factory=set)
     conv_fields: dict = field(default_factory=dict)
+    offset: int = 0                                 # byte offset of the layer in the file
 
 
 @dataclass
@@ -37,11 +42,16 @@ class ScannedModel:
     definition: bytes
     layers: list[ScannedLayer]
     layer_field: int | None
+    #: (start in ``definition``, offset in the file, field number) per top-level field
+    origins: list = field(default_factory=list)
 
     def fork_hint(self) -> str:
         """'deeplab_v1', 'deeplab_v2' or 'bvlc', from the bytes alone."""
         for l in self.layers:
             if l.v1_type is not None:
+                # DLv1: enum values 40-56 (39 = IMAGE_SEG_DATA has no convolution_param,
+                # BVLC's 39 = DECONVOLUTION always has one), fork param fields 43-59,
+                # strict_dim (1003), or `hole` values (ConvolutionParameter 17/19).
                 if (l.v1_type >= 40 or 1003 in l.fields or l.fields & set(range(43, 60))
                         or l.conv_fields.get(17, 0) > 1 or 19 in l.conv_fields
                         or (l.v1_type == 39 and 10 not in l.fields)):
@@ -51,17 +61,8 @@ class ScannedModel:
         return "bvlc"
 
 
-def _scan_v0(buf, start, end, file):
-    kept = bytearray()
-    sl = ScannedLayer(name="")
-    for n, w, v, fstart in iter_fields(buf, start, end, file):
-        if n == 50 and w == LEN:
-            sl.blobs.append(v)
-            continue
-        if n == 1 and w == LEN:
-            sl.name = bytes(buf[v[0]:v[1]]).decode("utf-8", "replace")
-        kept += _field_bytes(buf, fstart, w, v, end, file)
-    return bytes(kept), sl
+def _text(buf, rng) -> str:
+    return bytes(buf[rng[0]:rng[1]]).decode("utf-8", "replace")
 
 
 def _field_bytes(buf, fstart, wtype, value, end, file) -> bytes:
@@ -81,49 +82,153 @@ def scan_caffemodel(buf, file=None) -> ScannedModel:
     """Scan a binary NetParameter; return definition bytes, weights and fork hints."""
     out = bytearray()
     layers: list[ScannedLayer] = []
+    origins = []
     layer_field = None
     end = len(buf)
-    for n, w, v, fstart in iter_fields(buf, 0, end, file):
+    for n, w, v, fstart in iter_fields(buf, 0, end, file, None, _NET_FIELDS):
+        origins.append((len(out), fstart, n))
         if n in (V2_LAYER, V1_LAYERS):
+            where = f"{_NET_FIELDS[n]}[{len(layers)}]"
             if w != LEN:
                 raise CaffeError(f"field {n} (layer) has the wrong wire type: not a "
-                                 "caffemodel", file=file, offset=fstart)
+                                 "caffemodel", file=file, offset=fstart, field=where)
             layer_field = layer_field or n
-            payload, sl = _scan_layer(buf, v[0], v[1], n, file)
+            payload, sl = _scan_layer(buf, v[0], v[1], n, file, where)
+            sl.offset = fstart
             out += encode_len_field(n, payload)
             layers.append(sl)
         else:
             out += _field_bytes(buf, fstart, w, v, end, file)
-    return ScannedModel(definition=bytes(out), layers=layers, layer_field=layer_field)
+    return ScannedModel(definition=bytes(out), layers=layers, layer_field=layer_field,
+                        origins=origins)
 
 
-def _scan_layer(buf, start, end, number, file):
+def _scan_v0(buf, start, end, file, where):
+    kept = bytearray()
+    sl = ScannedLayer(name="")
+    for n, w, v, fstart in iter_fields(buf, start, end, file, where, {1: "name", 50: "blobs"}):
+        if n == 50 and w == LEN:
+            sl.blobs.append(v)
+            continue
+        if n == 1 and w == LEN:
+            sl.name = _text(buf, v)
+        kept += _field_bytes(buf, fstart, w, v, end, file)
+    return bytes(kept), sl
+
+
+def _scan_layer(buf, start, end, number, file, where):
     blob_field, name_field = (7, 1) if number == V2_LAYER else (6, 4)
+    names = {blob_field: "blobs", name_field: "name", 2 if number == V2_LAYER else 5: "type"}
     kept = bytearray()
     sl = ScannedLayer(name="")
     blob_ranges = []
-    for n, w, v, fstart in iter_fields(buf, start, end, file):
-        sl.fields.add(n)
-        if n == blob_field and w == LEN:
-            blob_ranges.append(v)
-            continue
-        if number == V1_LAYERS and n == 1 and w == LEN:
-            inner, v0 = _scan_v0(buf, v[0], v[1], file)   # V0 layer: blobs are field 50
-            kept += encode_len_field(1, inner)
-            sl.name = sl.name or v0.name
-            blob_ranges.extend(v0.blobs)
-            continue
-        kept += _field_bytes(buf, fstart, w, v, end, file)
-        if n == name_field and w == LEN:
-            sl.name = bytes(buf[v[0]:v[1]]).decode("utf-8", "replace")
-        elif number == V2_LAYER and n == 2 and w == LEN:
-            sl.v2_type = bytes(buf[v[0]:v[1]]).decode("utf-8", "replace")
-        elif number == V1_LAYERS and n == 5 and w == VARINT:
-            sl.v1_type = v
-        elif number == V1_LAYERS and n == 10 and w == LEN:
-            for n2, w2, v2, _ in iter_fields(buf, v[0], v[1], file):
-                if w2 == VARINT:
-                    sl.conv_fields[n2] = v2
-    for i, (bs, be) in enumerate(blob_ranges):
-        sl.blobs.append(read_blob(buf, bs, be, file=file, layer=sl.name, index=i))
+    v0_name = ""
+    try:
+        for n, w, v, fstart in iter_fields(buf, start, end, file, where, names):
+            sl.fields.add(n)
+            if n == blob_field and w == LEN:
+                blob_ranges.append(v)
+                continue
+            if number == V1_LAYERS and n == 1 and w == LEN:
+                inner, v0 = _scan_v0(buf, v[0], v[1], file, f"{where}.layer")
+                kept += encode_len_field(1, inner)  # V0 layer: its blobs are field 50
+                v0_name = v0.name
+                blob_ranges.extend(v0.blobs)
+                continue
+            kept += _field_bytes(buf, fstart, w, v, end, file)
+            if n == name_field and w == LEN:
+                sl.name = _text(buf, v)
+            elif number == V2_LAYER and n == 2 and w == LEN:
+                sl.v2_type = _text(buf, v)
+            elif number == V1_LAYERS and n == 5 and w == VARINT:
+                sl.v1_type = v
+            elif number == V1_LAYERS and n == 10 and w == LEN:
+                for n2, w2, v2, _ in iter_fields(buf, v[0], v[1], file,
+                                                 f"{where}.convolution_param"):
+                    if w2 == VARINT:
+                        sl.conv_fields[n2] = v2
+        sl.name = v0_name or sl.name  # Caffe's V0 upgrade names the layer after V0's name
+        for i, (bs, be) in enumerate(blob_ranges):
+            sl.blobs.append(read_blob(buf, bs, be, file=file, layer=sl.name or None,
+                                      index=i))
+    except CaffeError as e:
+        err = e.with_context(layer=sl.name or None)
+        if e.field and not e.field.startswith(where):
+            err.field = f"{where}.{e.field}"
+        raise err from None
     return bytes(kept), sl
+
+
+def locate_parse_error(net_class, scanned: ScannedModel) -> tuple[int | None, str, str | None]:
+    """Where protobuf's parse of the definition fails: (file offset, field path, layer).
+
+    Descends through message-typed fields, re-parsing each alone with its own class,
+    down to the innermost message that does not parse.
+    """
+    from google.protobuf import message_factory
+
+    data = scanned.definition
+    origins = scanned.origins
+    counters: dict[int, int] = {}
+    for i, (dstart, offset, number) in enumerate(origins):
+        dend = origins[i + 1][0] if i + 1 < len(origins) else len(data)
+        index = counters.get(number, 0)
+        counters[number] = index + 1
+        fd = net_class.DESCRIPTOR.fields_by_number.get(number)
+        path = _label(fd, number, index)
+        try:
+            net_class().ParseFromString(data[dstart:dend])
+            continue
+        except Exception:  # noqa: BLE001 - any protobuf failure: this field is bad
+            pass
+        layer = None
+        if number in (V2_LAYER, V1_LAYERS):
+            k = sum(1 for _, _, n in origins[:i] if n in (V2_LAYER, V1_LAYERS))
+            layer = scanned.layers[k].name or None if k < len(scanned.layers) else None
+        key, _, payload = _split(data, dstart, dend)
+        if fd is not None and fd.message_type is not None and key & 7 == LEN \
+                and payload[1] <= dend:
+            path = _descend(message_factory.GetMessageClass(fd.message_type), data,
+                            payload, path, message_factory)
+        return offset, path, layer
+    return None, "", None
+
+
+def _label(fd, number: int, index: int) -> str:
+    """A field's name for messages: ``name``, ``name[i]`` if repeated, ``#n`` if unknown."""
+    if fd is None:
+        return f"#{number}"
+    return f"{fd.name}[{index}]" if _repeated(fd) else fd.name
+
+
+def _repeated(fd) -> bool:
+    rep = getattr(fd, "is_repeated", None)
+    return bool(rep) if rep is not None else fd.label == fd.LABEL_REPEATED
+
+
+def _split(data, start, end):
+    key, pos = read_varint(data, start, end)
+    length, pos = read_varint(data, pos, end)
+    return key, length, (pos, pos + length)
+
+
+def _descend(cls, data, rng, path, message_factory) -> str:
+    counters: dict[int, int] = {}
+    try:
+        for n, w, v, _ in iter_fields(data, rng[0], rng[1]):
+            fd = cls.DESCRIPTOR.fields_by_number.get(n)
+            index = counters.get(n, 0)
+            counters[n] = index + 1
+            if fd is None or w != LEN:
+                continue
+            if fd.message_type is None:
+                continue
+            sub = f"{path}.{_label(fd, n, index)}"
+            sub_cls = message_factory.GetMessageClass(fd.message_type)
+            try:
+                sub_cls().ParseFromString(bytes(data[v[0]:v[1]]))
+            except Exception:  # noqa: BLE001
+                return _descend(sub_cls, data, v, sub, message_factory)
+    except CaffeError:
+        pass
+    return path

@@ -5,7 +5,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from .errors import CaffeError
 from .reader import load

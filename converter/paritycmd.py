@@ -4,8 +4,6 @@ Exit status 0 when every framework passes, 1 on any mismatch, 2 on bad input.
 """
 from __future__ import annotations
 
-import json
-import sys
 
 import numpy as np
 

@@ -1,14 +1,5 @@
-"""Caffe's upgrade chain: V0/V1 layers -> V2 type strings and parameters, phase rules.
-
-:func:`raw_layers` turns the ``layer``/``layers`` of any fork's NetParameter into
-:class:`RawLayer` records with V2 type strings (Caffe's UpgradeV0Net/UpgradeV1Net); the
-tables below are Caffe's type maps.
-"""
+"""Caffe's upgrade tables (V0/V1 types -> V2 type strings), layer roles, phase rules."""
 from __future__ import annotations
-
-from dataclasses import dataclass, field
-
-from .errors import CaffeError
 
 #: V1 LayerType enum name -> V2 type string (BVLC UpgradeV1LayerType; DLv1 shares 0-38).
 V1_TYPES = {
@@ -67,6 +58,15 @@ WEIGHTED_TYPES = {"Convolution", "Deconvolution", "InnerProduct", "BatchNorm", "
                   "Bias", "PReLU"}
 
 
+def as_str(v) -> str:
+    """A protobuf string as str: proto2 hands invalid UTF-8 back as bytes."""
+    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+
+
+def strs(values) -> list[str]:
+    return [as_str(v) for v in values]
+
+
 def rule_matches(rule, phase: int = 1, level: int = 0, stages=()) -> bool:
     """Caffe's StateMeetsRule for a NetStateRule against state (TEST=1, level 0)."""
     if rule.HasField("phase") and rule.phase != phase:
@@ -90,132 +90,3 @@ def layer_included(include, exclude, level: int = 0, stages=()) -> bool:
     if include:
         return any(rule_matches(r, 1, level, stages) for r in include)
     return not any(rule_matches(r, 1, level, stages) for r in exclude)
-
-
-@dataclass
-class RawLayer:
-    """One source layer after type upgrade, before filtering."""
-
-    name: str
-    type: str
-    bottoms: list
-    tops: list
-    msg: object                     # the layer message holding the *_param fields
-    include: list = field(default_factory=list)
-    exclude: list = field(default_factory=list)
-    strict_dim: bool = True
-
-
-def raw_layers(msg, fork: str) -> tuple[list, str]:
-    """The net's layers as :class:`RawLayer` records, and the layout: V2, V1 or V0."""
-    v2 = list(getattr(msg, "layer", []))
-    v1 = list(msg.layers)
-    if v2 and v1:
-        raise CaffeError("the net has both `layer` and legacy `layers`; use one",
-                         field="layers")
-    if not v1:
-        return [from_v2(l) for l in v2], "V2"
-    return from_v1(v1, fork), "V0" if any(l.HasField("layer") for l in v1) else "V1"
-
-
-def as_str(v) -> str:
-    """A protobuf string as str: proto2 hands invalid UTF-8 back as bytes."""
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
-
-
-def strs(values) -> list[str]:
-    return [as_str(v) for v in values]
-
-
-def net_state(msg) -> tuple[int, tuple]:
-    """Level and stages of the file's NetState (the phase is always TEST here)."""
-    if not msg.HasField("state"):
-        return 0, ()
-    return int(msg.state.level), tuple(strs(msg.state.stage))
-
-
-def from_v2(l) -> RawLayer:
-    return RawLayer(as_str(l.name), as_str(l.type), strs(l.bottom), strs(l.top), l,
-                    list(l.include), list(l.exclude))
-
-
-def from_v1(layers, fork: str) -> list[RawLayer]:
-    out = []
-    pads: dict[str, tuple[str, int]] = {}      # V0 padding-layer top -> (bottom, pad)
-    for l in layers:
-        if l.HasField("layer"):
-            raw = from_v0(l, pads)
-            if raw is not None:
-                out.append(raw)
-            continue
-        if l.HasField("type"):
-            enum = l.DESCRIPTOR.fields_by_name["type"].enum_type
-            name = enum.values_by_number[l.type].name
-            type_ = V1_TYPES.get(name, name)
-        else:
-            type_ = ""  # a value unknown to this fork's enum (wrong --fork?)
-        strict = l.strict_dim if "strict_dim" in l.DESCRIPTOR.fields_by_name else True
-        out.append(RawLayer(as_str(l.name), type_, strs(l.bottom), strs(l.top), l,
-                            list(l.include), list(l.exclude), strict_dim=bool(strict)))
-    return out
-
-
-def from_v0(l, pads) -> RawLayer | None:
-    """Caffe's UpgradeV0Net for one layer: fold padding layers, move flat fields."""
-    from ..protos import caffe_pb2
-
-    v0 = l.layer
-    name, v0_type = as_str(v0.name) or as_str(l.name), as_str(v0.type)
-    bottoms, tops = strs(l.bottom), strs(l.top)
-    if v0_type == "padding":
-        if len(bottoms) != 1 or len(tops) != 1:
-            raise CaffeError("a V0 padding layer needs one bottom and one top",
-                             layer=name, field="bottom")
-        pads[tops[0]] = (bottoms[0], v0.pad)
-        return None
-    type_ = V0_TYPES.get(v0_type)
-    if type_ is None:
-        raise CaffeError(f"unknown V0 layer type '{v0_type}'", layer=name, field="type")
-    padded = [b for b in bottoms if b in pads]
-    if padded and (type_ not in ("Convolution", "Pooling") or len(bottoms) != 1):
-        raise CaffeError(f"a V0 padding layer feeds a {type_} layer; Caffe only folds "
-                         "padding into a one-bottom conv or pool", layer=name, field="bottom")
-    pad = pads[bottoms[0]][1] if padded else None
-    bottoms = [pads[b][0] if b in pads else b for b in bottoms]
-    lp = caffe_pb2.LayerParameter(name=name, type=type_)
-    if type_ == "Convolution":
-        cp = lp.convolution_param
-        cp.num_output = v0.num_output
-        if v0.HasField("biasterm"):
-            cp.bias_term = v0.biasterm
-        cp.kernel_size.append(v0.kernelsize)
-        cp.stride.append(v0.stride)
-        cp.group = v0.group
-        cp.pad.append(pad if pad is not None else v0.pad)
-    elif type_ == "Pooling":
-        pp = lp.pooling_param
-        pp.pool = v0.pool
-        pp.kernel_size = v0.kernelsize
-        pp.stride = v0.stride
-        pp.pad = pad if pad is not None else v0.pad
-    elif type_ == "InnerProduct":
-        lp.inner_product_param.num_output = v0.num_output
-        if v0.HasField("biasterm"):
-            lp.inner_product_param.bias_term = v0.biasterm
-    elif type_ == "Dropout":
-        lp.dropout_param.dropout_ratio = v0.dropout_ratio
-    elif type_ == "LRN":
-        lp.lrn_param.local_size = v0.local_size
-        lp.lrn_param.alpha = v0.alpha
-        lp.lrn_param.beta = v0.beta
-        lp.lrn_param.k = v0.k
-    elif type_ == "Concat":
-        lp.concat_param.axis = v0.concat_dim
-    elif type_ in ("Data", "ImageData"):
-        tp = lp.transform_param
-        if v0.HasField("scale"):
-            tp.scale = v0.scale
-        if v0.HasField("cropsize"):
-            tp.crop_size = v0.cropsize
-    return RawLayer(name, type_, bottoms, tops, lp, list(l.include), list(l.exclude))
-

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caffe2ss.converter import CaffeError, load, load_definition
-from caffe2ss.converter.netbuild import check_weights, missing_weights
+from caffe2ss.converter.weights import check_weights, missing_weights
 from caffe2ss.protos import caffe_pb2, deeplab_v1_pb2, deeplab_v2_pb2
 
 from conftest import ORACLE, oracle

@@ -9,6 +9,10 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 ORACLE = DATA / "oracle"
+#: The published network definitions (verbatim copies, see data/nets/README.md).
+NETS = DATA / "nets"
+#: The FCN-8s trained in real Caffe ships once, as the demo's example model.
+TRAINED = Path(__file__).resolve().parents[1] / "examples" / "trained_fcn8s_shapes"
 
 #: Cases with blobs.npz (every blob after Caffe's forward pass).
 ORACLE_CASES = sorted(p.name for p in ORACLE.iterdir() if (p / "blobs.npz").exists())
@@ -19,7 +23,7 @@ class OracleCase:
 
     def __init__(self, name: str):
         self.name = name
-        self.dir = ORACLE / name
+        self.dir = TRAINED if name == TRAINED.name else ORACLE / name
         self.meta = json.loads((self.dir / "case.json").read_text())
         proto = self.dir / "deploy.prototxt"
         self.prototxt = proto if proto.exists() else None

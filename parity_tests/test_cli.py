@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.cli import main
-from conftest import ORACLE, OracleCase
+from conftest import ORACLE, TRAINED, OracleCase
 
-ALL_CASES = sorted(p.name for p in ORACLE.iterdir() if (p / "case.json").exists())
+ALL_CASES = sorted([p.name for p in ORACLE.iterdir() if (p / "case.json").exists()]
+                   + [TRAINED.name])
 
 
 def _inspect(case: OracleCase, capsys, *extra):

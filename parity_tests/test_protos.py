@@ -6,8 +6,8 @@
 (c) each schema parses the real files it is meant for: BVLC (FCN, VGG16,
     DrSleep's DeepLab deploy, the oracle cases), DeepLab v1 and DeepLab v2.
 
-The real files live outside the repository, in ``../shared`` relative to the
-repository root; the checks in (c) are skipped when it is absent.
+The real files are the project's verbatim copies in ``parity_tests/data`` (``nets/``
+and ``oracle/``, see ``parity_tests/data/README.md``).
 """
 
 import json
@@ -24,8 +24,8 @@ from google.protobuf.unknown_fields import UnknownFieldSet
 from caffe2ss.protos import SCHEMAS, caffe_pb2, deeplab_v1_pb2, deeplab_v2_pb2
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-NETS = SHARED / "reference" / "nets"
+SHARED = REPO / "parity_tests" / "data"   # the project's copies of the real files
+NETS = SHARED / "nets"
 ORACLE = SHARED / "oracle"
 
 DLV1_CASE = "deeplab_v1_largefov_thin"

@@ -21,7 +21,7 @@ from caffe2ss.protos import caffe_pb2
 from conftest import OracleCase
 
 REPO = Path(__file__).resolve().parents[1]
-NETS = REPO.parent / "shared" / "reference" / "nets"
+NETS = REPO / "parity_tests" / "data" / "nets"
 VOC_MEAN = (104.00699, 116.66877, 122.67892)
 DL_MEAN = (104.008, 116.669, 122.675)
 

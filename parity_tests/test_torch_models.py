@@ -19,7 +19,7 @@ from caffe2ss.models.torch import (DeepLabLargeFOV, FCN8s, FCN8sAtOnce, FCN16s, 
                                    FCN32s, from_state_dict)
 
 THIN = (4, 8, 16, 32, 32)  # the oracle nets' VGG widths (published widths / 16)
-FCN16S_VAL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "nets" / \
+FCN16S_VAL = Path(__file__).resolve().parent / "data" / "nets" / \
     "fcn.berkeleyvision.org__voc-fcn16s__val.prototxt"
 
 CASES = {  # oracle case -> the class, built as a user would for those weights

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .registry import LayerContext, Msg, register
+from .registry import Msg, register
 
 
 def _same(p, shapes, ctx):

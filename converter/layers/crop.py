@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CaffeError
-from .registry import LayerContext, Msg, canonical_axis, register
+from .registry import LayerContext, Msg, register
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CaffeError
-from .registry import LayerContext, Msg, canonical_axis, register
+from .registry import LayerContext, Msg, register
 
 
 @dataclass(frozen=True)

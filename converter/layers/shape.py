@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CaffeError
-from .registry import LayerContext, Msg, canonical_axis, count, register
+from .registry import Msg, canonical_axis, count, register
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,100 @@
-"""TensorFlow backend (needs the `tf` extra)."""
+"""TensorFlow backend (needs the `tf` extra): NHWC rebuild, checkpoint, .weights.h5, SavedModel.
+
+Contract (see ``caffe2ss.converter.backends``): ``SUPPORTED_TYPES``, :func:`run`,
+:func:`convert` (in ``export.py``), :func:`load_converted`. Inputs and outputs of
+``run`` and runners are NCHW float32 numpy (Caffe's layout); inside, 4-D blobs are
+NHWC (``caffe2ss.models.tf.layout``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ...errors import CaffeError
+from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
+from . import build
+from .build import build_model, run_model
+from .export import convert, stem
+from .registry import CONVERTERS
+from .savedmodel import input_signature
+
+#: Caffe types with a registered TF converter.
+SUPPORTED_TYPES = set(CONVERTERS)
+
+__all__ = ["SUPPORTED_TYPES", "convert", "load_converted", "run"]
+
+
+def run(net, inputs: dict, *, blobs: bool = False) -> dict:
+    """Run ``net`` in TF on NCHW float32 inputs (any size); NCHW float32 outputs.
+
+    With ``blobs=True`` every Caffe blob by name (in-place chains: the final value).
+    """
+    shapes = {k: tuple(v.shape) for k, v in inputs.items()}
+    model = build_model(net, shapes, weights=True)
+    return run_model(model, net, inputs, blobs=blobs)
+
+
+def load_converted(path):
+    """Rebuild from a converted output (any of its files) and its ``.json`` sidecar.
+
+    Returns ``(net, runner)``; ``runner(inputs) -> outputs`` (NCHW numpy, like ``run``).
+    A ``.savedmodel`` path runs the SavedModel's signature; otherwise the Keras rebuild
+    loads ``.weights.h5`` (or the checkpoint when given ``.index`` / the prefix and no
+    ``.weights.h5`` is there).
+    """
+    from ... import load_definition
+
+    base = stem(path)
+    side_path = base.with_name(base.name + ".json")
+    if not side_path.exists():
+        raise CaffeError("no sidecar next to the converted output; it is written by "
+                         "caffe2ss convert as <name>.json", file=side_path)
+    side = json.loads(side_path.read_text())
+    net = load_definition(side["definition"], side["fork"])
+    shape = {side["input"]["blob"]: side["input"]["shape"] or side["tf"]["build_shape"]}
+    if Path(path).suffix == ".savedmodel":
+        return net, _saved_model_runner(net, Path(path))
+    model = build_model(net, shape, weights=False)
+    h5 = base.with_name(base.name + ".weights.h5")
+    if str(path).endswith(".weights.h5") or (h5.exists() and Path(path).suffix != ".index"):
+        model.load_weights(str(h5))
+    else:
+        model.restore_checkpoint(base)
+    sig = input_signature(net, build.input_shapes(net, shape))
+
+    def runner(inputs):
+        _check_sizes(net, sig, inputs)
+        return run_model(model, net, inputs)
+
+    return net, runner
+
+
+def _check_sizes(net, sig: dict, inputs: dict) -> None:
+    """A net with an InnerProduct/Reshape is tied to the conversion's input size."""
+    if len(inputs) == 1 and len(net.inputs) == 1:
+        inputs = {next(iter(net.inputs)): next(iter(inputs.values()))}
+    for name, x in inputs.items():
+        dims = list(x.shape[:1]) + list(x.shape[2:]) + list(x.shape[1:2]) if x.ndim == 4 \
+            else list(x.shape)
+        if any(d is not None and d != g for d, g in zip(sig.get(name, []), dims)):
+            want = [sig[name][i] for i in (0, 3, 1, 2)] if x.ndim == 4 else sig[name]
+            raise CaffeError(f"input '{name}' has shape {tuple(x.shape)} but this converted "
+                             f"net takes {want} (None: any); convert it again with "
+                             "--input-shape for another size", field="input_shape")
+
+
+def _saved_model_runner(net, path: Path):
+    import numpy as np
+    import tensorflow as tf
+
+    from caffe2ss.models.tf.layout import to_caffe_array, to_tf_array
+
+    fn = tf.saved_model.load(str(path)).signatures["serving_default"]
+
+    def runner(inputs):
+        if len(inputs) == 1 and len(net.inputs) == 1:
+            inputs = {next(iter(net.inputs)): next(iter(inputs.values()))}
+        out = fn(**{k: tf.constant(to_tf_array(np.asarray(v))) for k, v in inputs.items()})
+        return {k: to_caffe_array(v.numpy()) for k, v in out.items()}
+
+    return runner

@@ -1,0 +1,14 @@
+"""Crop -> TF slicing, Caffe axes mapped onto NHWC."""
+from __future__ import annotations
+
+from ...layers.crop import crop_offsets
+from .registry import TFLayer, op, register
+
+
+@register("Crop")
+def crop(layer, shapes) -> TFLayer:
+    """Caffe Crop: axes >= ``axis`` cut to bottom[1]'s size at the offsets."""
+    from caffe2ss.models.tf import ops
+
+    axis, offsets = crop_offsets(layer.params, len(shapes[0]))
+    return op(layer, lambda xs, training: ops.crop(xs[0], xs[1], axis, offsets))

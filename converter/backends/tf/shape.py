@@ -1,0 +1,56 @@
+"""Blob plumbing -> TF: Concat, Slice, Split, Flatten, Reshape, Softmax (Caffe axes)."""
+from __future__ import annotations
+
+from .registry import TFLayer, op, register
+
+
+def _ops():
+    from caffe2ss.models.tf import ops_shape
+
+    return ops_shape
+
+
+@register("Concat")
+def concat(layer, shapes) -> TFLayer:
+    """Caffe Concat along a Caffe axis."""
+    axis = layer.params.axis
+    return op(layer, lambda xs, training: _ops().concat(xs, axis))
+
+
+@register("Slice")
+def slice_(layer, shapes) -> TFLayer:
+    """Caffe Slice at slice points, or in equal parts."""
+    p, n = layer.params, len(layer.tops)
+    return op(layer, lambda xs, training: _ops().slice_(xs[0], p.axis, p.slice_points, n))
+
+
+@register("Split")
+def split(layer, shapes) -> TFLayer:
+    """Caffe Split: every top is a copy of the bottom."""
+    import tensorflow as tf
+
+    n = len(layer.tops)
+    return op(layer, lambda xs, training: [tf.identity(xs[0]) for _ in range(n)])
+
+
+@register("Flatten")
+def flatten(layer, shapes) -> TFLayer:
+    """Caffe Flatten (C,H,W order)."""
+    p = layer.params
+    return op(layer, lambda xs, training: _ops().flatten(xs[0], p.axis, p.end_axis))
+
+
+@register("Reshape")
+def reshape(layer, shapes) -> TFLayer:
+    """Caffe Reshape (0 copies a dim, -1 infers one; C,H,W order)."""
+    p = layer.params
+    return op(layer, lambda xs, training: _ops().reshape(xs[0], p.dims, p.axis, p.num_axes))
+
+
+@register("Softmax")
+def softmax(layer, shapes) -> TFLayer:
+    """Caffe Softmax over a Caffe axis."""
+    from caffe2ss.models.tf import ops_elem
+
+    axis = layer.params.axis
+    return op(layer, lambda xs, training: ops_elem.softmax(xs[0], axis))

@@ -1,0 +1,66 @@
+"""A Keras rebuild of any Caffe net (the IR), with Caffe's exact semantics, in NHWC::
+
+    from caffe2ss.converter import load
+    from caffe2ss.models.tf.generic import from_net
+    model = from_net(load("deeplab.caffemodel"))
+    logits = model(x_nhwc)["fc8_voc12"]                  # any H, W
+    every_blob = model(x_nhwc, blobs=True)               # {Caffe blob: tensor}
+
+Tensors follow ``layout.py``: 4-D blobs are NHWC, others keep Caffe's axis order. The
+per-type Keras layers come from the TF backend's registry
+(``caffe2ss.converter.backends.tf``), which also writes the checkpoints this model loads.
+"""
+from __future__ import annotations
+
+from .model import CaffeModel, attr_names
+
+
+class CaffeNet(CaffeModel):
+    """Executes the layers of a Caffe net in Caffe's order.
+
+    Args:
+        net: the IR :class:`~caffe2ss.converter.ir.Net` (only its wiring is used here).
+        layers: Caffe layer name -> Keras layer (``caffe2ss.models.tf.layers``); a layer
+            returns a tensor or a list (one per Caffe top).
+    """
+
+    def __init__(self, net, layers: dict, name: str | None = None):
+        super().__init__(name=attr_names([name or net.name or "caffe_net"]).popitem()[1])
+        self._add_caffe_layers(layers)
+        # plain tuples of strings in __dict__: the graph, not tracked by Keras
+        self.__dict__["_graph"] = tuple((l.name, tuple(l.bottoms), tuple(l.tops))
+                                        for l in net.layers)
+        self.__dict__["_in_names"] = tuple(net.inputs)
+        self.__dict__["_out_names"] = tuple(net.outputs())
+        self.built = True
+
+    @property
+    def input_names(self) -> tuple:
+        """The Caffe input blobs, in order."""
+        return self._in_names
+
+    @property
+    def output_names(self) -> tuple:
+        """The Caffe output blobs (blobs no layer consumes), in order."""
+        return self._out_names
+
+    def call(self, inputs, training=None, blobs: bool = False):
+        """Run the net on ``inputs`` (a tensor for a one-input net, or ``{blob: tensor}``).
+
+        Returns ``{blob: tensor}``: the outputs, or with ``blobs=True`` every Caffe blob
+        (for in-place chains the final value, as Caffe leaves it).
+        """
+        env = dict(inputs) if isinstance(inputs, dict) else {self._in_names[0]: inputs}
+        layers = self.caffe_layers
+        for name, bottoms, tops in self._graph:
+            out = layers[name]([env[b] for b in bottoms], training=training)
+            out = list(out) if isinstance(out, (list, tuple)) else [out]
+            env.update(zip(tops, out))
+        return env if blobs else {o: env[o] for o in self._out_names}
+
+
+def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:
+    """Build the Keras rebuild of ``net`` (see the TF backend's ``build_model``)."""
+    from caffe2ss.converter.backends.tf.build import build_model
+
+    return build_model(net, input_shape, weights=weights)

@@ -1,0 +1,136 @@
+"""Keras layers standing for Caffe layers, built on the Caffe-exact ops.
+
+Variables are created at construction (shapes are known from the Caffe parameters),
+named after the TF checkpoint's variable names (``kernel``, ``bias``, ``gamma``,
+``beta``, ``alpha``, ``moving_mean``, ``moving_variance``), in TF layouts, and saved to
+/ loaded from ``.weights.h5`` as ``<layer>/vars/<i>`` in declaration order.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from . import ops, ops_elem
+from .layout import to_caffe
+from .model import CaffeLayer
+
+
+def pair(v) -> tuple[int, int]:
+    """An int or a pair -> a pair."""
+    return (int(v), int(v)) if np.isscalar(v) else (int(v[0]), int(v[1]))
+
+
+def _first(inputs):
+    return inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+
+
+class Conv(CaffeLayer):
+    """Caffe Convolution (``deconv=False``, kernel HWIO ``(kh, kw, C/g, O)``) or
+    Deconvolution (``deconv=True``, kernel ``(kh, kw, O/g, C)``), with bias ``(O,)``."""
+
+    def __init__(self, name, in_channels, num_output, kernel, stride=1, pad=0, dilation=1,
+                 group=1, bias=True, deconv=False, weights=None, trainable=True):
+        super().__init__(name, trainable)
+        self.kernel_size, self.stride, self.pad = pair(kernel), pair(stride), pair(pad)
+        self.dilation, self.group, self.deconv = pair(dilation), int(group), deconv
+        io = ((num_output // group, in_channels) if deconv else
+              (in_channels // group, num_output))
+        self._var("kernel", self.kernel_size + io, weights)
+        if bias:
+            self._var("bias", (num_output,), weights)
+        self.built = True
+
+    def call(self, inputs):
+        b = getattr(self, "bias", None)
+        if self.deconv:
+            return ops.deconv2d(_first(inputs), self.kernel, b, self.stride, self.pad,
+                                self.dilation, self.group)
+        return ops.conv2d(_first(inputs), self.kernel, b, self.stride, self.pad, self.dilation)
+
+
+class Dense(CaffeLayer):
+    """Caffe InnerProduct; kernel ``(K, N)`` (rows H,W,C for a 4-D input with axis 1)."""
+
+    def __init__(self, name, in_features, num_output, bias=True, axis=1, weights=None,
+                 trainable=True):
+        super().__init__(name, trainable)
+        self.axis = axis
+        self._var("kernel", (in_features, num_output), weights)
+        if bias:
+            self._var("bias", (num_output,), weights)
+        self.built = True
+
+    def call(self, inputs):
+        return ops_elem.inner_product(_first(inputs), self.kernel, getattr(self, "bias", None),
+                                      self.axis)
+
+
+class BatchNorm(CaffeLayer):
+    """Caffe BatchNorm (no affine part): ``moving_mean``/``moving_variance``, divided."""
+
+    def __init__(self, name, channels, eps, weights=None):
+        super().__init__(name, trainable=False)
+        self.eps = float(eps)
+        self._var("moving_mean", (channels,), weights)
+        self._var("moving_variance", (channels,), weights)
+        self.built = True
+
+    def call(self, inputs):
+        return ops_elem.batch_norm(_first(inputs), self.moving_mean, self.moving_variance,
+                                   self.eps)
+
+
+class Affine(CaffeLayer):
+    """Caffe Scale (``gamma`` [+ ``beta``]) or Bias (``bias``) over tensor ``axes``.
+
+    ``shape`` is the parameter's TF-layout shape; ``perm`` turns a Caffe-order parameter
+    into it (``layout.param_layout``). A parameter named in ``from_bottom`` comes from
+    the second bottom instead of a variable.
+    """
+
+    def __init__(self, name, shape, axes, perm, names=("gamma",), from_bottom=None,
+                 weights=None, trainable=True):
+        super().__init__(name, trainable)
+        self.axes, self.perm = list(axes), list(perm)
+        self.names, self.from_bottom = tuple(names), from_bottom
+        for n in names:
+            if n != from_bottom:
+                self._var(n, shape, weights)
+        self.built = True
+
+    def call(self, inputs):
+        x = _first(inputs)
+        p = {n: getattr(self, n, None) for n in self.names}
+        if self.from_bottom:
+            p[self.from_bottom] = tf.transpose(to_caffe(inputs[1]), self.perm)
+        gamma = p.get("gamma")
+        beta = p.get("beta", p.get("bias"))
+        return ops_elem.affine(x, gamma, beta, self.axes)
+
+
+class PReLU(CaffeLayer):
+    """Caffe PReLU: ``alpha`` of shape ``(C,)``, or ``()`` when channel_shared."""
+
+    def __init__(self, name, channels=None, weights=None, trainable=True):
+        super().__init__(name, trainable)
+        self._var("alpha", () if channels is None else (channels,), weights)
+        self.built = True
+
+    def call(self, inputs):
+        return ops_elem.prelu(_first(inputs), self.alpha)
+
+
+class Op(CaffeLayer):
+    """A parameterless Caffe layer: ``fn(inputs: list, training) -> tensor or list``."""
+
+    def __init__(self, name, fn):
+        super().__init__(name, trainable=False)
+        self.fn = fn
+        self.built = True
+
+    def call(self, inputs, training=None):
+        return self.fn(list(inputs) if isinstance(inputs, (list, tuple)) else [inputs],
+                       training)
+
+
+__all__ = ["Affine", "BatchNorm", "CaffeLayer", "Conv", "Dense", "Op", "PReLU", "pair"]

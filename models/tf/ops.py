@@ -1,0 +1,122 @@
+"""Caffe-exact spatial ops on NHWC tensors: convolution, deconvolution, pooling, crop.
+
+Shared by the generic rebuild (``generic.py``) and the FCN/DeepLab classes. Sizes are
+computed with TF ops from ``tf.shape``, so every op works for any input size, also
+inside a ``tf.function`` with unknown H and W. Element-wise, shape and Interp ops are
+in ``ops_elem.py``, ``ops_shape.py`` and ``ops_interp.py``; the layout rule is in
+``layout.py``.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from .layout import canonical, tf_axis
+
+F32 = tf.float32
+
+
+def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
+    """Pad H by ``ph`` top, ``ph + extra_h`` bottom (W likewise) with ``value``."""
+    return tf.pad(x, [[0, 0], [ph, ph + extra_h], [pw, pw + extra_w], [0, 0]],
+                  constant_values=value)
+
+
+def conv2d(x, kernel, bias=None, stride=(1, 1), pad=(0, 0), dilation=(1, 1)):
+    """Caffe Convolution. ``kernel`` is HWIO with I = C/group (TF infers the groups).
+
+    Caffe pads symmetrically with zeros and floors the output size; TF's 'SAME' pads
+    asymmetrically, so pad explicitly and convolve 'VALID'.
+    """
+    x = _pad(x, pad[0], pad[1]) if pad[0] or pad[1] else x
+    y = tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
+    return y if bias is None else tf.nn.bias_add(y, bias)
+
+
+def _dilate(k, dilation):
+    """Insert ``d - 1`` zero taps between kernel taps (exact: the zeros add 0)."""
+    for axis, d in enumerate(dilation):
+        if d > 1:
+            n = k.shape[axis]
+            k = tf.stack([k] + [tf.zeros_like(k)] * (d - 1), axis=axis + 1)
+            shape = list(k.shape[:axis]) + [n * d] + list(k.shape[axis + 2:])
+            k = tf.gather(tf.reshape(k, shape), tf.range((n - 1) * d + 1), axis=axis)
+    return k
+
+
+def deconv2d(x, kernel, bias=None, stride=(1, 1), pad=(0, 0), dilation=(1, 1), group=1):
+    """Caffe Deconvolution. ``kernel`` is ``(kh, kw, O/group, C_in)`` (conv2d_transpose).
+
+    Output ``s*(in-1) + K_eff`` ('VALID' transpose), then ``pad`` cropped from each side.
+    Dilation is done by zero-dilating the kernel (TF's CPU transpose has no dilation);
+    groups by splitting channels (conv2d_transpose has no groups).
+    """
+    k = _dilate(tf.convert_to_tensor(kernel), dilation)
+    kh, kw, og = k.shape[0], k.shape[1], k.shape[2]
+    n, h, w = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+    oh, ow = stride[0] * (h - 1) + kh, stride[1] * (w - 1) + kw
+    xs = tf.split(x, group, axis=3) if group > 1 else [x]
+    ks = tf.split(k, group, axis=3) if group > 1 else [k]
+    ys = [tf.nn.conv2d_transpose(xi, ki, tf.stack([n, oh, ow, og]), (1, *stride, 1), "VALID")
+          for xi, ki in zip(xs, ks)]
+    y = tf.concat(ys, axis=3) if group > 1 else ys[0]
+    y = y[:, pad[0]:oh - pad[0], pad[1]:ow - pad[1], :]  # Caffe's pad crops the output
+    return y if bias is None else tf.nn.bias_add(y, bias)
+
+
+def pool_size(size, k: int, s: int, p: int, ceil: bool = True):
+    """Caffe's pooled size (as ``converter.layers.pool.pool_output_size``), with TF ints."""
+    num = size + 2 * p - k
+    out = (-((-num) // s) if ceil else num // s) + 1
+    if p > 0:  # clip rule: the last window must start inside the image or top/left pad
+        out = tf.where((out - 1) * s >= size + p, out - 1, out)
+    return out
+
+
+def _window_counts(size, k, s, p, n):
+    start = tf.range(n) * s - p
+    return tf.minimum(start + k, size + p) - start
+
+
+def ave_divisor(h, w, kernel, stride, pad, oh, ow):
+    """Caffe's AVE divisor map ``(1, oh, ow, 1)`` (``converter.layers.pool.ave_divisor``).
+
+    pool_size counts padded cells up to ``H + pad`` but not the ceil-mode overhang.
+    """
+    ch = _window_counts(h, kernel[0], stride[0], pad[0], oh)
+    cw = _window_counts(w, kernel[1], stride[1], pad[1], ow)
+    return tf.cast(ch[:, None] * cw[None, :], F32)[None, :, :, None]
+
+
+def pool2d(x, method: str, kernel, stride=(1, 1), pad=(0, 0), ceil: bool = True):
+    """Caffe Pooling (MAX or AVE) with ceil mode and pad clipping, via explicit padding."""
+    h, w = tf.shape(x)[1], tf.shape(x)[2]
+    oh = pool_size(h, kernel[0], stride[0], pad[0], ceil)
+    ow = pool_size(w, kernel[1], stride[1], pad[1], ceil)
+    # ceil mode may need windows that hang past the padding: pad bottom/right further
+    eh = tf.maximum(0, (oh - 1) * stride[0] + kernel[0] - (h + 2 * pad[0]))
+    ew = tf.maximum(0, (ow - 1) * stride[1] + kernel[1] - (w + 2 * pad[1]))
+    st = (1, *stride, 1)
+    if method == "MAX":  # -FLT_MAX padding never wins; an empty window gives -FLT_MAX as in Caffe
+        y = tf.nn.max_pool2d(_pad(x, pad[0], pad[1], eh, ew, F32.min), kernel, st, "VALID")
+    else:  # AVE: zero padding, sum (= avg * kh*kw on full VALID windows) / Caffe's divisor
+        y = tf.nn.avg_pool2d(_pad(x, pad[0], pad[1], eh, ew), kernel, st, "VALID")
+        scale = float(kernel[0] * kernel[1]) / ave_divisor(h, w, kernel, stride, pad, oh, ow)
+        return y[:, :oh, :ow] * scale
+    return y[:, :oh, :ow]  # the clip rule can drop a window that VALID would keep
+
+
+def global_pool(x, method: str):
+    """Caffe global pooling: the whole H x W plane (AVE divides by H*W)."""
+    f = tf.reduce_max if method == "MAX" else tf.reduce_mean
+    return f(x, axis=[1, 2], keepdims=True)
+
+
+def crop(x, ref, axis: int, offsets):
+    """Caffe Crop: every Caffe axis >= ``axis`` of ``x`` cut to ``ref``'s size at ``offsets``."""
+    ndim = x.shape.rank
+    begin, size = [0] * ndim, [-1] * ndim
+    for i, off in zip(range(canonical(axis, ndim), ndim), offsets):
+        a = tf_axis(i, ndim)
+        begin[a], size[a] = off, (ref.shape[a] if ref.shape[a] is not None else tf.shape(ref)[a])
+    return tf.slice(x, begin, size)
+

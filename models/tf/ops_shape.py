@@ -1,0 +1,63 @@
+"""Caffe blob plumbing in TensorFlow: Concat, Slice, Split, Flatten, Reshape.
+
+Axes are Caffe's (NCHW). Concat and Slice map the axis onto our layout; Flatten and
+Reshape reinterpret memory in Caffe's row-major C,H,W order, so a 4-D input is turned
+back to NCHW first and a 4-D result to NHWC (``layout.py``).
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from .layout import canonical, from_caffe, tf_axis, to_caffe
+
+
+def concat(xs, axis: int = 1):
+    """Caffe Concat along Caffe axis ``axis`` (one bottom: a copy)."""
+    if len(xs) == 1:
+        return tf.identity(xs[0])
+    return tf.concat(xs, axis=tf_axis(axis, xs[0].shape.rank))
+
+
+def slice_(x, axis: int, points, n_tops: int):
+    """Caffe Slice: at ``points`` along Caffe axis ``axis``, or in ``n_tops`` equal parts."""
+    a = tf_axis(axis, x.shape.rank)
+    size = x.shape[a] if x.shape[a] is not None else tf.shape(x)[a]
+    if points:
+        bounds = [0, *points, size]
+    else:  # equal parts (Caffe checks that they divide)
+        step = size // n_tops
+        bounds = [i * step for i in range(n_tops + 1)]
+    out = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        begin, length = [0] * x.shape.rank, [-1] * x.shape.rank
+        begin[a], length[a] = lo, hi - lo
+        out.append(tf.slice(x, begin, length))
+    return out
+
+
+def _dims(x):
+    return [x.shape[i] if x.shape[i] is not None else tf.shape(x)[i]
+            for i in range(x.shape.rank)]
+
+
+def flatten(x, axis: int = 1, end_axis: int = -1):
+    """Caffe Flatten: merge Caffe axes ``axis..end_axis`` (inclusive), C,H,W order."""
+    c = to_caffe(x)
+    ndim = c.shape.rank
+    a, e = canonical(axis, ndim), canonical(end_axis, ndim)
+    s = _dims(c)
+    merged = 1
+    for d in s[a:e + 1]:
+        merged = merged * d
+    return from_caffe(tf.reshape(c, s[:a] + [merged] + s[e + 1:]))
+
+
+def reshape(x, dims, axis: int = 0, num_axes: int = -1):
+    """Caffe Reshape: ``dims`` replace axes ``[axis, axis+num_axes)``; 0 copies, -1 infers."""
+    c = to_caffe(x)
+    ndim = c.shape.rank
+    a = axis + ndim + 1 if axis < 0 else axis  # a negative axis counts from ndim + 1
+    end = ndim if num_axes == -1 else a + num_axes
+    s = _dims(c)
+    mid = [s[a + i] if d == 0 else d for i, d in enumerate(dims)]
+    return from_caffe(tf.reshape(c, s[:a] + mid + s[end:]))

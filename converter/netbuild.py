@@ -77,7 +77,6 @@ def build_net(msg, fork: str, weights=None) -> Net:
     return net
 
 
-
 def _make_layer(raw: RawLayer, fork: str) -> Layer:
     spec = SPECS[raw.type]
     lo, hi = spec.bottoms
@@ -125,6 +124,14 @@ def _check_wiring(net: Net) -> None:
                                  "order", layer=layer.name, field="bottom")
             raise CaffeError(f"bottom '{b}' is not produced by any layer or input; check the "
                              "spelling or add an input", layer=layer.name, field="bottom")
-        available.update(layer.tops)
+        for i, t in enumerate(layer.tops):
+            # Caffe (Net::AppendTop): a top may reuse an existing name only in place,
+            # i.e. when it is the bottom at the same index.
+            in_place = i < len(layer.bottoms) and layer.bottoms[i] == t
+            if t in available and not in_place:
+                raise CaffeError(f"top '{t}' is produced by multiple sources (Caffe allows "
+                                 "reusing a name only in place, top i == bottom i); rename "
+                                 "it", layer=layer.name, field="top")
+            available.add(t)
 
 

@@ -251,6 +251,14 @@ def test_cycle_or_out_of_order_bottom(tmp_path):
     assert "field 'bottom'" in where(e.value, path, layer="c1")
 
 
+def test_top_produced_by_two_layers(tmp_path):
+    # Caffe: "Top blob 'c1' produced by multiple sources"; only in-place reuse is allowed
+    path = write(tmp_path, "d.prototxt", HEAD + conv("c1", "data", "c1") + conv("c2", "data", "c1"))
+    with pytest.raises(CaffeError, match="produced by multiple sources") as e:
+        load(path)
+    assert "field 'top'" in where(e.value, path, layer="c2")
+
+
 def test_unsupported_types_are_all_listed_once(tmp_path):
     text = (HEAD + conv("c1", "data", "c1")
             + 'layer { name: "am" type: "ArgMax" bottom: "c1" top: "am" }\n'

@@ -104,3 +104,32 @@ def test_cli_eval_writes_the_json_report(tmp_path, capsys):
     capsys.readouterr()
     assert main(args + ["--voc-root", str(tmp_path / "empty")]) == 2
     assert "val.txt: split 'val' lists no images" in capsys.readouterr().err
+
+
+def test_parity_voc_gate_passes_and_fails_as_a_ci_gate(tmp_path, capsys):
+    """`caffe2ss parity --voc-root ... --caffe-predictions ...`: exit 0, then 1 when
+    Caffe's predictions are made to disagree, with the same JSON report."""
+    pytest.importorskip("torch")
+    from caffe2ss.converter.cli import main
+
+    args = ["parity", str(MODEL / "weights.caffemodel"), "--prototxt",
+            str(MODEL / "deploy.prototxt"), "--frameworks", "torch",
+            "--voc-root", str(VOC_ROOT), "--json", str(tmp_path / "gate.json")]
+    preds = MODEL / "caffe_predictions.npz"
+    assert main(args + ["--caffe-predictions", str(preds)]) == 0
+    rep = json.loads((tmp_path / "gate.json").read_text())
+    assert rep["pass"] is True and rep["miou"]["pass"] is True
+    fw = rep["miou"]["frameworks"]["torch"]
+    assert fw["argmax_agreement"] == 1.0 and fw["miou_diff_points"] <= MIOU_TOL_POINTS
+    assert abs(rep["miou"]["caffe_miou"] - CASE["miou"]) < 1e-9
+
+    # Caffe's maps with one image's object pixels relabelled: agreement drops below 99.9%
+    with np.load(preds) as z:
+        bad = {k: z[k].copy() for k in z.files}
+    first = sorted(bad)[0]
+    bad[first][bad[first] > 0] = 3
+    bad[first][:, :40] = 2
+    np.savez(tmp_path / "bad.npz", **bad)
+    assert main(args + ["--caffe-predictions", str(tmp_path / "bad.npz")]) == 1
+    rep = json.loads((tmp_path / "gate.json").read_text())
+    assert rep["pass"] is False and rep["miou"]["frameworks"]["torch"]["pass"] is False

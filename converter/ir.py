@@ -48,6 +48,8 @@ class Layer:
     blobs: list[np.ndarray] = field(default_factory=list)
     #: DeepLab v1 ``strict_dim: false`` (only the element count of weights must match).
     strict_dim: bool = True
+    #: True for layers caffe2ss inserts (``Alias``, see ``converter/aliasing.py``).
+    synthetic: bool = False
 
 
 @dataclass
@@ -117,6 +119,8 @@ class Net:
         """Blobs no layer consumes (the net's outputs), in order."""
         consumed = set()
         for layer in self.layers:
+            if layer.synthetic:
+                continue  # an Alias refresh does not make its source an inner blob
             for b in layer.bottoms:
                 if b not in layer.tops:
                     consumed.add(b)

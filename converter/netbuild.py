@@ -1,6 +1,7 @@
 """Upgrade a parsed NetParameter (any fork, V0/V1/V2) into the IR :class:`Net`."""
 from __future__ import annotations
 
+from .aliasing import share_memory_writes
 from .errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
 from .ir import Layer, Net
@@ -58,7 +59,7 @@ def build_net(msg, fork: str, weights=None) -> Net:
                              "layers)")
             dead.update(raw.tops)
             continue
-        if raw.type not in SPECS:
+        if raw.type not in SPECS or SPECS[raw.type].family == "internal":
             unsupported.append(raw)
             continue
         net.layers.append(_make_layer(raw, fork))
@@ -66,15 +67,21 @@ def build_net(msg, fork: str, weights=None) -> Net:
         listed = ", ".join(f"'{r.name}' ({r.type or 'unknown V1 enum value'})"
                            for r in unsupported)
         raise CaffeError(f"unsupported layer types: {listed}. Supported: "
-                         f"{', '.join(sorted(SPECS))} (plus data, loss and accuracy layers, "
+                         f"{', '.join(caffe_types())} (plus data, loss and accuracy layers, "
                          "which are dropped)", layer=unsupported[0].name, field="type")
     if not net.layers and not net.inputs:
         raise CaffeError("the net defines no layers and no inputs: an empty or wrong file",
                          field="layer")
     _check_wiring(net)
+    share_memory_writes(net)
     attach_weights(net, weights)
     preprocessing_fallback(net)
     return net
+
+
+def caffe_types() -> list[str]:
+    """The Caffe layer types we convert (the registry minus caffe2ss's own IR types)."""
+    return sorted(t for t, spec in SPECS.items() if spec.family != "internal")
 
 
 def _make_layer(raw: RawLayer, fork: str) -> Layer:

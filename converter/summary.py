@@ -34,7 +34,7 @@ def describe(net: Net, input_shapes=None) -> dict:
             "name": l.name, "type": l.type, "bottoms": list(l.bottoms), "tops": list(l.tops),
             "params": [list(b.shape) for b in l.blobs],
             "top_shapes": [list(s) for s in per_layer[l.name]] if per_layer else None,
-        } for l in net.layers],
+        } for l in net.layers if not l.synthetic],
         "preprocessing": net.preprocessing.as_dict(),
         "notes": list(net.notes),
         "warnings": list(net.warnings),

@@ -31,6 +31,8 @@ def table() -> str:
             supported[b] = set()
     rows = ["| Caffe type | family | PyTorch | TensorFlow | ONNX |", "|---|---|---|---|---|"]
     for name, spec in sorted(SPECS.items(), key=lambda kv: (kv[1].family, kv[0])):
+        if spec.family == "internal":
+            continue  # caffe2ss's own IR layers (e.g. Alias), not Caffe types
         marks = ["yes" if name in supported[b] else "no" for b in BACKENDS]
         rows.append(f"| `{name}` | {spec.family} | " + " | ".join(marks) + " |")
     return "\n".join(rows)

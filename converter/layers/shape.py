@@ -176,3 +176,4 @@ class Softmax:
     def infer(p: AxisParams, shapes, ctx):
         canonical_axis(p.axis, len(shapes[0]), ctx)
         return [tuple(shapes[0])]
+

@@ -61,3 +61,8 @@ def reshape(x, dims, axis: int = 0, num_axes: int = -1):
     s = _dims(c)
     mid = [s[a + i] if d == 0 else d for i, d in enumerate(dims)]
     return from_caffe(tf.reshape(c, s[:a] + mid + s[end:]))
+
+
+def reshape_like(x, like):
+    """``x``'s elements in Caffe order, in the Caffe shape of ``like`` (shared memory)."""
+    return from_caffe(tf.reshape(to_caffe(x), _dims(to_caffe(like))))

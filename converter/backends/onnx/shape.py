@@ -77,3 +77,10 @@ def reshape(g, layer, xs, ys):
 def softmax(g, layer, xs, ys):
     """Per-axis softmax (ONNX opset >= 13 normalises over that single axis)."""
     g.node("Softmax", xs, ys, axis=_axis(g, xs[0], layer.params.axis))
+
+
+@register("Alias")
+def alias(g, layer, xs, ys):
+    """Caffe shared memory: the second bottom takes the first's data in its own shape."""
+    src, old = xs
+    g.node("Reshape", [src, g.dims([g.dim(old, i) for i in range(g.rank(old))], "shape")], ys)

@@ -54,3 +54,9 @@ def softmax(layer, shapes) -> TFLayer:
 
     axis = layer.params.axis
     return op(layer, lambda xs, training: ops_elem.softmax(xs[0], axis))
+
+
+@register("Alias")
+def alias(layer, shapes) -> TFLayer:
+    """Caffe shared memory: the second bottom takes the first's data (Caffe order)."""
+    return op(layer, lambda xs, training: _ops().reshape_like(xs[0], xs[1]))

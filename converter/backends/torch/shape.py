@@ -52,3 +52,9 @@ def reshape(layer):
 def softmax(layer):
     axis = layer.params.axis
     return Fn(lambda x: ops.softmax(x, _axis(axis, x.dim())), "Softmax")
+
+
+@register("Alias")
+def alias(layer):
+    # Caffe shared memory: `old` now holds the written blob's data in its own shape
+    return Fn(lambda src, old: src.reshape(old.shape), "Alias")

@@ -14,7 +14,10 @@ Every backend module ``caffe2ss.converter.backends.<name>`` exposes:
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
 
 from ..errors import CaffeError
 
@@ -32,9 +35,33 @@ def get_backend(name: str):
         raise CaffeError(f"unknown framework '{name}'; choose from {', '.join(BACKENDS)}",
                          field="framework")
     module, extra, framework = BACKENDS[name]
+    if framework == "tensorflow":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF's C++ INFO/ERROR lines
     try:
-        importlib.import_module(framework)
-    except ImportError:
-        raise CaffeError(f"{framework} is not installed; install it with "
+        with _quiet_stderr(framework == "tensorflow"):
+            importlib.import_module(framework)
+            return importlib.import_module(module)
+    except ImportError as e:  # the framework, or a package of the same extra (h5py, onnx)
+        missing = (e.name or framework).split(".")[0]
+        if missing.startswith("caffe2ss"):
+            raise
+        raise CaffeError(f"{missing} is not installed; install it with "
                          f"pip install 'caffe2ss[{extra}]'", field="framework") from None
-    return importlib.import_module(module)
+
+
+@contextlib.contextmanager
+def _quiet_stderr(active: bool):
+    """Silence the C++ start-up lines TensorFlow writes to fd 2 before its logging is
+    configured (absl, oneDNN, CUDA probes); Python exceptions are unaffected."""
+    if not active:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

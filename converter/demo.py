@@ -51,6 +51,13 @@ def run_demo(out_dir, frameworks=("torch", "tf", "onnx"), progress: bool = False
     net = load(MODEL / "weights.caffemodel", MODEL / "deploy.prototxt")
     shown = [s.image for s in voc_samples(VOC_ROOT, "val")[:N_MASKS]]
     echo(f"caffe2ss demo: {MODEL.name} (FCN-8s trained in real Caffe), {VOC_ROOT.name} val")
+    n_params = sum(b.size for l in net.layers for b in l.blobs)
+    (name, shape), = net.inputs.items()
+    echo(f"  read: {net.format}, fork {net.fork}, {sum(not l.synthetic for l in net.layers)} "
+         f"layers, {n_params / 1e6:.2f} M parameters, input '{name}' "
+         f"{'x'.join(map(str, shape))} (NCHW, {net.preprocessing.channel_order} minus mean "
+         f"{tuple(round(m, 3) for m in net.preprocessing.mean)}), output "
+         f"'{net.outputs()[0]}' (`caffe2ss inspect` shows every layer)")
     result = {"caffe_miou": case["miou"], "frameworks": {}, "out": str(out_dir)}
     for fw in frameworks:
         try:

@@ -48,6 +48,8 @@ class Layer:
     blobs: list[np.ndarray] = field(default_factory=list)
     #: DeepLab v1 ``strict_dim: false`` (only the element count of weights must match).
     strict_dim: bool = True
+    #: indices of weight blobs stored with legacy num/channels/height/width dims
+    legacy_blobs: tuple = ()
     #: True for layers caffe2ss inserts (``Alias``, see ``converter/aliasing.py``).
     synthetic: bool = False
 

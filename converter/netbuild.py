@@ -121,8 +121,10 @@ def _check_wiring(net: Net) -> None:
         for t in layer.tops:
             produced_later.setdefault(t, layer.name)
     available = set(net.inputs)
+    readers: dict[str, int] = {}  # bottoms reading the current version of each blob
     for layer in net.layers:
         for b in layer.bottoms:
+            readers[b] = readers.get(b, 0) + 1
             if b in available:
                 continue
             if b in produced_later and produced_later[b] != layer.name:
@@ -139,6 +141,17 @@ def _check_wiring(net: Net) -> None:
                 raise CaffeError(f"top '{t}' is produced by multiple sources (Caffe allows "
                                  "reusing a name only in place, top i == bottom i); rename "
                                  "it", layer=layer.name, field="top")
+            if in_place and not getattr(SPECS.get(layer.type), "in_place", True):
+                raise CaffeError(f"{layer.type} cannot compute in place (Caffe CHECKs top != "
+                                 "bottom); give the top a new name", layer=layer.name,
+                                 field="top")
+            if in_place and readers[t] > 1:
+                # Caffe's InsertSplits gives each reader of a blob read twice its own Split
+                # copy: this bottom is renamed, so the top is a second producer (abort).
+                raise CaffeError(f"in-place top '{t}' is also read by another layer; Caffe "
+                                 "rejects this ('produced by multiple sources'): give the "
+                                 "layer a new top name", layer=layer.name, field="top")
             available.add(t)
+        readers.update((t, 0) for t in layer.tops)
 
 

@@ -39,6 +39,13 @@ def infer_shapes(net: Net, input_shapes: dict, per_layer: dict | None = None) ->
     return shapes
 
 
+def _lstrip1(shape) -> tuple:
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
 def check_blobs(layer, expected: list) -> None:
     """Compare a layer's weights with Caffe's shapes; error (or warn-free fix) on mismatch."""
     if not layer.blobs:
@@ -55,6 +62,11 @@ def check_blobs(layer, expected: list) -> None:
             continue
         if not layer.strict_dim and blob.size == int(np.prod(want, dtype=np.int64)):
             layer.blobs[i] = blob.reshape(want)  # DLv1 strict_dim: false
+            continue
+        if i in layer.legacy_blobs and len(want) <= 4 and _lstrip1(blob.shape) == _lstrip1(want):
+            # Caffe's ShapeEquals for legacy dims: (num, channels, height, width) equals
+            # the wanted shape padded with leading 1s to 4 axes
+            layer.blobs[i] = blob.reshape(want)
             continue
         raise CaffeError(
             f"weight blob {i} has shape {tuple(blob.shape)} but the net needs {want}; the "

@@ -26,6 +26,7 @@ def attach_weights(net: Net, weights) -> None:
         ranks = spec.blob_ranks(target.params, len(src.blobs))
         target.blobs = [normalise_rank(arr, r) if legacy else arr
                         for (arr, legacy), r in zip(src.blobs, ranks + [None] * len(src.blobs))]
+        target.legacy_blobs = tuple(i for i, (_, legacy) in enumerate(src.blobs) if legacy)
     for name in missing_weights(net):
         layer = net.layer(name)
         net.warnings.append(f"'{layer.name}' ({layer.type}) has no weights in the "

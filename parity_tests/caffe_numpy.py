@@ -49,6 +49,8 @@ def run_layer(layer, bottoms) -> list:
         return slice_(x, p, len(layer.tops))
     if t == "Split":
         return [_f(x)] * len(layer.tops)
+    if t == "Alias":  # Caffe's shared memory: bottoms[1] now shows bottoms[0]'s data
+        return [_f(x).reshape(bottoms[1].shape)]
     fn = {"LRN": lrn, "ReLU": relu, "ELU": elu, "Power": power, "Sigmoid": sigmoid,
           "TanH": tanh, "AbsVal": absval, "Dropout": dropout, "Softmax": softmax,
           "Flatten": flatten, "Reshape": reshape, "Interp": interp}[t]

@@ -52,8 +52,10 @@ def elu(x, p):
 def power(x, p):
     """(shift + scale x)^power; if power * scale == 0: 1 (power 0) or shift^power."""
     x = _f(x)
-    if p.power * p.scale == 0:
-        return np.full_like(x, 1.0 if p.power == 0 else p.shift ** p.power)
+    if p.power * p.scale == 0:  # powf in float32: a negative shift gives NaN
+        with np.errstate(invalid="ignore"):
+            value = np.float32(p.shift) ** np.float32(p.power)
+        return np.full_like(x, 1.0 if p.power == 0 else value)
     with np.errstate(invalid="ignore"):
         return (p.shift + p.scale * x) ** p.power
 

@@ -18,9 +18,11 @@ def conv2d(x, w, b, p):
     x, w = _f(x), _f(w)
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), g = p.kernel, p.stride, p.pad, p.dilation, p.group
     n, c, h, wd = x.shape
-    oh = (h + 2 * ph - (dh * (kh - 1) + 1)) // sh + 1
-    ow = (wd + 2 * pw - (dw * (kw - 1) + 1)) // sw + 1
-    xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw))
+    eh, ew = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    oh = int((h + 2 * ph - eh) / sh) + 1  # C division truncates: an overhang < stride
+    ow = int((wd + 2 * pw - ew) / sw) + 1  # still gives an output (reading zeros)
+    xp = np.zeros((n, c, max(h + 2 * ph, (oh - 1) * sh + eh),
+                   max(wd + 2 * pw, (ow - 1) * sw + ew)))
     xp[:, :, ph:ph + h, pw:pw + wd] = x
     y = np.zeros((n, p.num_output, oh, ow))
     ci, co = c // g, p.num_output // g
@@ -52,11 +54,12 @@ def deconv2d(x, w, b, p):
     return y + _f(b).reshape(1, -1, 1, 1) if b is not None else y
 
 
-def pooled_size(size, k, s, pad, ceil=True):
-    """ceil/floor((size + 2 pad - k) / s) + 1 in float; with pad, drop a last window that
-    starts at or past size + pad."""
+def pooled_size(size, k, s, pad, ceil=True, clip=None):
+    """ceil/floor((size + 2 pad - k) / s) + 1 in float; if any pad of the layer is > 0
+    (``clip``; default: this pad), drop a last window that starts at or past size + pad."""
     out = (math.ceil if ceil else math.floor)((size + 2 * pad - k) / s) + 1
-    return out - 1 if pad > 0 and (out - 1) * s >= size + pad else out
+    clip = pad > 0 if clip is None else clip
+    return out - 1 if clip and (out - 1) * s >= size + pad else out
 
 
 def pool2d(x, p):
@@ -68,7 +71,8 @@ def pool2d(x, p):
         (kh, kw), (sh, sw), (ph, pw) = (h, w), (1, 1), (0, 0)
     else:
         (kh, kw), (sh, sw), (ph, pw) = p.kernel, p.stride, p.pad
-    oh, ow = pooled_size(h, kh, sh, ph, p.ceil), pooled_size(w, kw, sw, pw, p.ceil)
+    clip = ph > 0 or pw > 0  # Caffe: `if (pad_h_ || pad_w_)` clips both axes
+    oh, ow = pooled_size(h, kh, sh, ph, p.ceil, clip), pooled_size(w, kw, sw, pw, p.ceil, clip)
     y = np.empty((n, c, oh, ow))
     for i in range(oh):
         hs = i * sh - ph
@@ -77,7 +81,8 @@ def pool2d(x, p):
             ws = j * sw - pw
             we = min(ws + kw, w + pw)
             win = x[:, :, max(hs, 0):min(he, h), max(ws, 0):min(we, w)]
-            if p.method == "MAX":
+            if p.method == "MAX":  # Caffe: if (x > max) max = x, from -FLT_MAX: NaN never wins
+                win = np.where(win >= -FLT_MAX, win, -FLT_MAX)
                 y[:, :, i, j] = np.max(win, axis=(2, 3), initial=-FLT_MAX)
             else:
                 with np.errstate(divide="ignore", invalid="ignore"):
@@ -98,7 +103,12 @@ def eltwise(xs, p):
     xs = [_f(x) for x in xs]
     if p.op == "SUM":
         return sum(c * x for c, x in zip(p.coeffs, xs))
-    return np.prod(xs, axis=0) if p.op == "PROD" else np.max(xs, axis=0)
+    if p.op == "PROD":
+        return np.prod(xs, axis=0)
+    y = np.where(xs[0] > xs[1], xs[0], xs[1])  # Caffe's loop order decides NaN cases
+    for x in xs[2:]:
+        y = np.where(x > y, x, y)
+    return y
 
 
 def inner_product(x, w, b, p):

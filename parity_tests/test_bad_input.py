@@ -259,6 +259,30 @@ def test_top_produced_by_two_layers(tmp_path):
     assert "field 'top'" in where(e.value, path, layer="c2")
 
 
+def test_in_place_on_a_blob_read_before(tmp_path):
+    # Caffe's InsertSplits gives both readers of c1 a Split copy, so the in-place ReLU's
+    # bottom is renamed and its top c1 gets a second producer: Caffe aborts
+    relu = 'layer { name: "r" type: "ReLU" bottom: "c1" top: "c1" }\n'
+    path = write(tmp_path, "i.prototxt", HEAD + conv("c1", "data", "c1") +
+                 conv("c2", "c1", "c2") + relu)
+    with pytest.raises(CaffeError, match="also read by another layer") as e:
+        load(path)
+    assert "field 'top'" in where(e.value, path, layer="r")
+    ok = write(tmp_path, "ok.prototxt", HEAD + conv("c1", "data", "c1") + relu +
+               conv("c2", "c1", "c2"))  # in place first, then read: fine
+    assert [l.name for l in load(ok).layers] == ["c1", "r", "c2"]
+
+
+@pytest.mark.parametrize("type_,param", [("AbsVal", ""), ("Flatten", ""), ("Split", ""),
+                                         ("Reshape", "reshape_param { shape { dim: -1 } }")])
+def test_layers_caffe_never_runs_in_place(tmp_path, type_, param):
+    # Caffe CHECKs top != bottom in these layers
+    layer = f'layer {{ name: "x" type: "{type_}" bottom: "c1" top: "c1" {param} }}\n'
+    path = write(tmp_path, "n.prototxt", HEAD + conv("c1", "data", "c1") + layer)
+    with pytest.raises(CaffeError, match="cannot compute in place"):
+        load(path)
+
+
 def test_unsupported_types_are_all_listed_once(tmp_path):
     text = (HEAD + conv("c1", "data", "c1")
             + 'layer { name: "am" type: "ArgMax" bottom: "c1" top: "am" }\n'

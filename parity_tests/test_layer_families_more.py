@@ -67,6 +67,8 @@ ACTIVATION = {
     "power_fractional": ("Power", "power_param { power: 0.5 scale: 0.5 shift: 0.25 }"),
     "power_zero_power": ("Power", "power_param { power: 0 scale: 3 shift: 2 }"),
     "power_zero_scale": ("Power", "power_param { power: 3 scale: 0 shift: 2 }"),
+    # the constant is powf(-2, 0.5): NaN everywhere (not a complex number)
+    "power_zero_scale_nan": ("Power", "power_param { power: 0.5 scale: 0 shift: -2 }"),
 }
 
 
@@ -91,6 +93,10 @@ SHAPE = {  # (type, param, input shapes, tops)
                      ((2, 3, 4, 5),), 1),
     "softmax": ("Softmax", "", ((2, 5, 3, 4),), 1),
     "softmax_axis": ("Softmax", "softmax_param { axis: -1 }", ((2, 5, 3, 4),), 1),
+    "softmax_6d": ("Softmax", "softmax_param { axis: 2 }", ((2, 1, 3, 2, 2, 3),), 1),
+    # end_axis == axis - 1 merges no axes: Caffe inserts a 1 -> (2, 3, 1, 4, 5)
+    "flatten_inserts_axis": ("Flatten", "flatten_param { axis: 2 end_axis: 1 }",
+                             ((2, 3, 4, 5),), 1),
 }
 
 

@@ -182,6 +182,34 @@ def test_deeplab_v1_caffemodel_with_a_bvlc_prototxt():
     same_weights(base.load(), net)
 
 
+@pytest.mark.parametrize("legacy", [True, False])
+def test_legacy_dims_resolved_against_the_wanted_shape(tmp_path, legacy):
+    """Caffe's ShapeEquals: legacy (num, channels, height, width) match any shape of at
+    most 4 axes that they left-pad with 1s, e.g. a two-bottom Scale's (4, 5) bias as
+    1x1x4x5 (found by the real-Caffe campaign); a new-style shape must match exactly."""
+    net = caffe_pb2.NetParameter()
+    for top, dims in (("data", (2, 3, 4, 5)), ("s", (4, 5))):
+        net.input.append(top)
+        net.input_shape.add().dim.extend(dims)
+    layer = net.layer.add(name="sc", type="Scale", bottom=["data", "s"], top=["out"])
+    layer.scale_param.axis, layer.scale_param.bias_term = 2, True
+    beta = np.arange(20, dtype=np.float32)
+    blob = layer.blobs.add(data=beta)
+    if legacy:
+        blob.num, blob.channels, blob.height, blob.width = 1, 1, 4, 5
+    else:
+        blob.shape.dim.extend([1, 4, 5])  # Caffe: "shape mismatch"
+    path = write(tmp_path, "legacy.caffemodel", net.SerializeToString())
+    if not legacy:
+        with pytest.raises(CaffeError, match="has shape"):
+            load(path).infer_shapes()
+        return
+    loaded = load(path)
+    loaded.infer_shapes()
+    got = loaded.layer("sc").blobs[0]
+    assert got.shape == (4, 5) and got.tobytes() == beta.tobytes()
+
+
 # ------------------------------------------------------------ blob encodings
 def test_double_data(tmp_path):
     src = message("zoo_conv_variants")

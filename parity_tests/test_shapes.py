@@ -63,6 +63,35 @@ def test_pad_clip_rule_removes_a_window():
     # (5 - 1) * 3 = 12 >= 11 -> 4
 
 
+def test_pad_clip_rule_applies_to_both_axes():
+    # Caffe clips both axes `if (pad_h_ || pad_w_)`. H 4, k3 s3 p1: ceil(3/3) + 1 = 2,
+    # 3 < 5 kept; W 5, k1 s3 p0: ceil(4/3) + 1 = 3, last start 6 >= 5 + 0 -> dropped: 2
+    body = ('layer { name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { '
+            "pool: AVE kernel_h: 3 kernel_w: 1 stride: 3 pad_h: 1 pad_w: 0 } }\n")
+    assert infer(body, (1, 1, 4, 5))["p"] == (1, 1, 2, 2)
+    assert pool_output_size(5, 1, 3, 0) == 3 and pool_output_size(5, 1, 3, 0, clip=True) == 2
+
+
+@pytest.mark.parametrize("param,err", [
+    ("kernel_size: 2 pad_h: 1", "pad_h and pad_w"),          # Caffe: pad OR pad_h and pad_w
+    ("kernel_size: 2 stride_w: 2", "stride_h and stride_w"),
+    ("kernel_size: 3 pad: 1 pad_h: 1 pad_w: 1", "either pad"),
+    ("kernel_size: 2 kernel_h: 2 kernel_w: 2", "either kernel_size"),
+    ("kernel_h: 2", "either kernel_size")])
+def test_pooling_pair_rules(param, err):
+    body = ('layer { name: "p" type: "Pooling" bottom: "data" top: "p" '
+            f"pooling_param {{ {param} }} }}\n")
+    with pytest.raises(CaffeError, match=err):
+        infer(body)
+
+
+def test_pooling_lone_kernel_h_is_ignored():
+    # kernel_size 3 with kernel_h alone: Caffe's checks pass and it uses kernel_size
+    body = ('layer { name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param { '
+            "kernel_size: 3 kernel_h: 1 stride: 2 } }\n")
+    assert infer(body, (1, 1, 7, 7))["p"] == (1, 1, 3, 3)  # ceil((7 - 3) / 2) + 1 = 3
+
+
 def test_global_pooling():
     body = ('layer { name: "g" type: "Pooling" bottom: "data" top: "g" '
             'pooling_param { pool: AVE global_pooling: true } }\n')
@@ -89,6 +118,14 @@ def test_conv_sizes():
     assert infer(conv(4, 5, 2, 2), (1, 4, 19, 22))["c"] == (1, 4, 10, 11)
     # FCN conv1_1: 500 + 2*100 - 3 + 1 = 698
     assert infer(conv(8, 3, 1, 100), (1, 3, 500, 500))["c"] == (1, 8, 698, 698)
+
+
+def test_conv_kernel_overhang_below_the_stride():
+    # Caffe: (4 + 0 - 5) / 2 + 1 in C ints = 0 + 1 = 1 (truncation toward zero); the
+    # kernel reads one zero row past the input. With stride 1: -1 / 1 + 1 = 0 -> refused
+    assert infer(conv(2, 5, 2), (1, 1, 4, 9))["c"] == (1, 2, 1, 3)  # (9 - 5) / 2 + 1 = 3
+    with pytest.raises(CaffeError, match="smaller than the kernel"):
+        infer(conv(2, 5, 1), (1, 1, 4, 9))
 
 
 def test_conv_group_must_divide():
@@ -223,6 +260,36 @@ def test_reshape_errors():
                                        ("flatten_param { axis: 0 end_axis: 1 }", (6, 4, 5))])
 def test_flatten(param, out):
     assert infer(one("Flatten", param), X)["t"] == out
+
+
+def test_flatten_end_axis_before_axis():
+    # end_axis == axis - 1: count(2, 2) = 1 is inserted at axis 2; earlier: Caffe aborts
+    assert infer(one("Flatten", "flatten_param { axis: 2 end_axis: 1 }"), X)["t"] == \
+        (2, 3, 1, 4, 5)
+    with pytest.raises(CaffeError, match="comes before"):
+        infer(one("Flatten", "flatten_param { axis: 3 end_axis: 1 }"), X)
+
+
+def test_eltwise_coeff_rules():
+    b = ("a", "a2")
+    inputs = {"a": X, "a2": X}
+    s = infer(one("Eltwise", "eltwise_param { operation: MAX coeff: 2 coeff: 3 }", bottoms=b),
+              inputs=inputs)  # Caffe accepts (and ignores) coeffs with MAX
+    assert s["t"] == X
+    with pytest.raises(CaffeError, match="PROD"):
+        infer(one("Eltwise", "eltwise_param { operation: PROD coeff: 2 coeff: 3 }", bottoms=b),
+              inputs=inputs)
+    with pytest.raises(CaffeError, match="one per bottom"):
+        infer(one("Eltwise", "eltwise_param { operation: MAX coeff: 2 }", bottoms=b),
+              inputs=inputs)
+
+
+def test_prelu_needs_2_to_4_axes():
+    # Caffe reads PReLU's channels with the legacy accessor channels(): at most 4 axes
+    body = one("Reshape", "reshape_param { shape { dim: 1 } axis: 0 num_axes: 0 }", top="r")
+    with pytest.raises(CaffeError, match="2-D to 4-D"):
+        infer(body + one("PReLU", "", bottoms=("r",)), X)  # (1, 2, 3, 4, 5)
+    assert infer(one("PReLU", ""), X)["t"] == X
 
 
 def test_slice():

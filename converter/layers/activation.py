@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import CaffeError
 from .registry import Msg, register
 
 
@@ -31,7 +32,14 @@ class PReLUParams:
 
 @register("PReLU", family="activation", param_field="prelu_param")
 class PReLU:
-    infer = staticmethod(_same)
+    @staticmethod
+    def infer(p, shapes, ctx):
+        # Caffe reads the channels with the legacy accessor channels(): 2 to 4 axes only.
+        if not 2 <= len(shapes[0]) <= 4:
+            raise CaffeError(f"PReLU needs a 2-D to 4-D input (Caffe reads its channels "
+                             f"with a legacy accessor), got shape {tuple(shapes[0])}",
+                             layer=ctx.name, field="bottom")
+        return [tuple(shapes[0])]
 
     @staticmethod
     def parse(p: Msg, ctx):
@@ -98,4 +106,6 @@ class Dropout:
 
 
 for _name in ("Sigmoid", "TanH", "AbsVal"):
-    register(_name, family="activation")(type(_name, (), {"infer": staticmethod(_same)}))
+    # Caffe's AbsVal CHECKs top != bottom: it cannot run in place.
+    register(_name, family="activation", in_place=_name != "AbsVal")(
+        type(_name, (), {"infer": staticmethod(_same)}))

@@ -70,6 +70,21 @@ def parse_conv(p: Msg, ctx: LayerContext) -> ConvParams:
                       bias_term=bool(p.get("bias_term", True)))  # Caffe default: true
 
 
+def conv_output_size(size: int, k_ext: int, s: int, pad: int) -> int:
+    """Caffe's ``(size + 2*pad - k_ext) / s + 1`` in C integer division (truncating
+    toward zero): a kernel overhanging the padded input by less than the stride still
+    gives one output."""
+    num = size + 2 * pad - k_ext
+    return (num // s if num >= 0 else -(-num // s)) + 1
+
+
+def conv_end_pad(size: int, k_ext: int, pad: int) -> int:
+    """Extra zeros past ``size + pad`` (bottom/right) that Caffe's im2col reads: nonzero
+    only when the kernel overhangs the padded input (by less than the stride, else
+    :func:`conv_output_size` is not positive)."""
+    return max(0, k_ext - size - 2 * pad)
+
+
 def _check_groups(params: ConvParams, channels: int, ctx: LayerContext) -> None:
     if channels % params.group or params.num_output % params.group:
         raise CaffeError(f"group {params.group} must divide both the input channels "
@@ -93,8 +108,8 @@ class Convolution:
         _check_groups(p, c, ctx)
         out = []
         for size, k, s, pad in zip((h, w), p.extent(), p.stride, p.pad):
-            o = (size + 2 * pad - k) // s + 1
-            if size + 2 * pad < k:
+            o = conv_output_size(size, k, s, pad)
+            if o <= 0:
                 raise CaffeError(f"input {size} + 2*pad {pad} is smaller than the kernel "
                                  f"extent {k}", layer=ctx.name, field="kernel_size")
             out.append(o)

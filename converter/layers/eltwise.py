@@ -21,11 +21,13 @@ class Eltwise:
     def parse(p: Msg, ctx: LayerContext) -> EltwiseParams:
         op = p.enum_name("operation", "SUM")                 # Caffe default: SUM
         coeffs = [float(c) for c in p.rep("coeff")]          # default: all 1
-        if coeffs and op != "SUM":
-            raise p.error("coeff is only allowed with operation SUM", "coeff")
         if coeffs and len(coeffs) != ctx.n_bottoms:
             raise p.error(f"{len(coeffs)} coeffs for {ctx.n_bottoms} bottoms; give one "
                           "per bottom", "coeff")
+        if coeffs and op == "PROD":
+            raise p.error("coeff is not allowed with operation PROD", "coeff")
+        if op != "SUM":  # Caffe rejects coeffs only for PROD; MAX accepts and ignores them
+            coeffs = []
         return EltwiseParams(op=op, coeffs=tuple(coeffs or [1.0] * ctx.n_bottoms))
 
     @staticmethod

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CaffeError
-from .conv import _pair
 from .registry import LayerContext, Msg, register, require_4d
 
 
@@ -28,16 +27,27 @@ class PoolParams:
             return (h, w), (1, 1), (0, 0)
         return self.kernel, self.stride, self.pad
 
+    def output_size(self, h: int, w: int) -> tuple[int, int]:
+        """Caffe's pooled (out_h, out_w); the clip rule on both axes if any pad > 0."""
+        if self.global_pooling:
+            return 1, 1
+        clip = any(self.pad)
+        return tuple(pool_output_size(n, k, s, p, self.ceil, clip)
+                     for n, k, s, p in zip((h, w), self.kernel, self.stride, self.pad))
 
-def pool_output_size(size: int, k: int, s: int, p: int, ceil: bool = True) -> int:
+
+def pool_output_size(size: int, k: int, s: int, p: int, ceil: bool = True,
+                     clip: bool | None = None) -> int:
     """Caffe's pooled size: ceil (default) or floor, then the pad clip rule.
 
-    The clip rule: with pad > 0, if the last window would start at or past
-    ``size + pad`` (entirely in the bottom/right padding), drop it.
+    The clip rule: if the last window would start at or past ``size + pad`` (entirely
+    in the bottom/right padding), drop it. Caffe applies it on BOTH axes when either
+    pad is nonzero (``if (pad_h_ || pad_w_)``): pass ``clip=any(pads)``; by default
+    it follows this axis's pad.
     """
     frac = float(size + 2 * p - k) / s  # Caffe computes this in float
     out = (int(math.ceil(frac)) if ceil else int(math.floor(frac))) + 1
-    if p > 0 and (out - 1) * s >= size + p:
+    if (p > 0 if clip is None else clip) and (out - 1) * s >= size + p:
         out -= 1
     return out
 
@@ -61,11 +71,31 @@ def ave_divisor(h: int, w: int, params: PoolParams) -> np.ndarray:
     the image: padded cells up to ``H + pad`` count, ceil-mode overhang does not.
     """
     (kh, kw), (sh, sw), (ph, pw) = params.resolved(h, w)
-    oh = pool_output_size(h, kh, sh, ph, params.ceil) if not params.global_pooling else 1
-    ow = pool_output_size(w, kw, sw, pw, params.ceil) if not params.global_pooling else 1
+    oh, ow = params.output_size(h, w)
     hs, he, _, _ = pool_windows(h, kh, sh, ph, oh)
     ws, we, _, _ = pool_windows(w, kw, sw, pw, ow)
     return ((he - hs)[:, None] * (we - ws)[None, :]).astype(np.float32)
+
+
+def _pool_pair(p: Msg, name: str, h: str, w: str, default: int) -> tuple[int, int]:
+    """Caffe's pooling rule for pad/stride: ``name`` alone, or both ``h`` and ``w``."""
+    if p.has(h) or p.has(w):
+        if p.has(name) or not (p.has(h) and p.has(w)):
+            raise p.error(f"give either {name} or both {h} and {w}", name)
+        return int(p.get(h, 0)), int(p.get(w, 0))
+    v = int(p.get(name, default))
+    return v, v
+
+
+def _pool_kernel(p: Msg) -> tuple[int, int]:
+    """kernel_size, or kernel_h with kernel_w (Caffe: never all three)."""
+    both = p.has("kernel_h") and p.has("kernel_w")
+    if p.has("kernel_size") == both:
+        raise p.error("give either kernel_size or both kernel_h and kernel_w", "kernel_size")
+    if both:
+        return int(p.get("kernel_h", 0)), int(p.get("kernel_w", 0))
+    k = int(p.get("kernel_size", 0))  # a lone kernel_h or kernel_w is ignored by Caffe
+    return k, k
 
 
 @register("Pooling", family="pool", param_field="pooling_param")
@@ -77,8 +107,8 @@ class Pooling:
             raise p.error("STOCHASTIC pooling has no CPU forward in Caffe; not supported",
                           "pool")
         glob = bool(p.get("global_pooling", False))          # Caffe default: false
-        pad = _pair(p, "pad", "pad_h", "pad_w", 0)            # Caffe default pad: 0
-        stride = _pair(p, "stride", "stride_h", "stride_w", 1)  # default stride: 1
+        pad = _pool_pair(p, "pad", "pad_h", "pad_w", 0)             # Caffe default pad: 0
+        stride = _pool_pair(p, "stride", "stride_h", "stride_w", 1)  # default stride: 1
         if glob:
             if p.has("kernel_size") or p.has("kernel_h") or p.has("kernel_w"):
                 raise p.error("with global_pooling the kernel size cannot be given",
@@ -87,7 +117,7 @@ class Pooling:
                 raise p.error("global_pooling requires pad 0 and stride 1", "pad")
             kernel = None
         else:
-            kernel = _pair(p, "kernel_size", "kernel_h", "kernel_w", None)
+            kernel = _pool_kernel(p)
             if min(kernel) <= 0 or min(stride) <= 0:
                 raise p.error("kernel and stride must be positive", "kernel_size")
             if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
@@ -104,8 +134,7 @@ class Pooling:
         n, c, h, w = shapes[0]
         if p.global_pooling:
             return [(n, c, 1, 1)]
-        out = [pool_output_size(size, k, s, pad, p.ceil)
-               for size, k, s, pad in zip((h, w), p.kernel, p.stride, p.pad)]
+        out = p.output_size(h, w)
         if min(out) <= 0:
             raise CaffeError(f"pooled size {tuple(out)} is not positive: input {h}x{w} is "
                              f"smaller than the kernel {p.kernel}", layer=ctx.name,

@@ -106,13 +106,15 @@ class LayerSpec:
     blob_ranks: Callable[[Any, int], list[Optional[int]]]
     #: (min, max) number of bottoms; max None = unbounded.
     bottoms: tuple[int, Optional[int]] = (1, 1)
+    #: False if Caffe CHECKs that the top is not the bottom (no in-place computation).
+    in_place: bool = True
 
 
 SPECS: dict[str, LayerSpec] = {}
 
 
 def register(type_name: str, *, family: str, param_field: str | None = None,
-             bottoms: tuple[int, Optional[int]] = (1, 1)):
+             bottoms: tuple[int, Optional[int]] = (1, 1), in_place: bool = True):
     """Class decorator: register a spec class with static parse/infer/... methods."""
 
     def deco(cls):
@@ -127,6 +129,7 @@ def register(type_name: str, *, family: str, param_field: str | None = None,
             param_shapes=getattr(cls, "param_shapes", lambda params, shapes: []),
             blob_ranks=getattr(cls, "blob_ranks", lambda params, n: [None] * n),
             bottoms=bottoms,
+            in_place=in_place,
         )
         return cls
 

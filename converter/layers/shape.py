@@ -80,7 +80,7 @@ class Slice:
         return out
 
 
-@register("Split", family="shape")
+@register("Split", family="shape", in_place=False)  # Caffe CHECKs top != bottom
 class Split:
     @staticmethod
     def infer(p, shapes, ctx):
@@ -93,7 +93,7 @@ class FlattenParams:
     end_axis: int
 
 
-@register("Flatten", family="shape", param_field="flatten_param")
+@register("Flatten", family="shape", param_field="flatten_param", in_place=False)
 class Flatten:
     @staticmethod
     def parse(p: Msg, ctx):
@@ -105,6 +105,10 @@ class Flatten:
         s = shapes[0]
         a = canonical_axis(p.axis, len(s), ctx)
         e = canonical_axis(p.end_axis, len(s), ctx, "end_axis")
+        if e < a - 1:  # Caffe: count(axis, end_axis + 1) CHECKs start <= end
+            raise CaffeError(f"end_axis {p.end_axis} comes before axis {p.axis}",
+                             layer=ctx.name, field="end_axis")
+        # end_axis == axis - 1 merges nothing: Caffe inserts an axis of size 1
         return [tuple(s[:a]) + (count(s[a:e + 1]),) + tuple(s[e + 1:])]
 
 
@@ -152,7 +156,7 @@ def reshape_output(p: ReshapeParams, s, ctx=None) -> tuple[int, ...]:
     return tuple(out)
 
 
-@register("Reshape", family="shape", param_field="reshape_param")
+@register("Reshape", family="shape", param_field="reshape_param", in_place=False)
 class Reshape:
     @staticmethod
     def parse(p: Msg, ctx):

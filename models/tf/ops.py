@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from ...converter.layers.conv import conv_end_pad
 from .layout import canonical, tf_axis
 
 F32 = tf.float32
@@ -27,7 +28,13 @@ def conv2d(x, kernel, bias=None, stride=(1, 1), pad=(0, 0), dilation=(1, 1)):
     Caffe pads symmetrically with zeros and floors the output size; TF's 'SAME' pads
     asymmetrically, so pad explicitly and convolve 'VALID'.
     """
-    x = _pad(x, pad[0], pad[1]) if pad[0] or pad[1] else x
+    ext = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:2], dilation)]
+    extra = []  # a kernel overhanging the padded input by < stride: Caffe reads zeros
+    for i, (n, e, p) in enumerate(zip(x.shape[1:3], ext, pad)):
+        extra.append(conv_end_pad(n, e, p) if n is not None
+                     else tf.maximum(0, e - tf.shape(x)[i + 1] - 2 * p))
+    if any(pad) or any(not isinstance(v, int) or v for v in extra):
+        x = _pad(x, pad[0], pad[1], *extra)
     y = tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
     return y if bias is None else tf.nn.bias_add(y, bias)
 
@@ -63,11 +70,12 @@ def deconv2d(x, kernel, bias=None, stride=(1, 1), pad=(0, 0), dilation=(1, 1), g
     return y if bias is None else tf.nn.bias_add(y, bias)
 
 
-def pool_size(size, k: int, s: int, p: int, ceil: bool = True):
+def pool_size(size, k: int, s: int, p: int, ceil: bool = True, clip: bool | None = None):
     """Caffe's pooled size (as ``converter.layers.pool.pool_output_size``), with TF ints."""
     num = size + 2 * p - k
     out = (-((-num) // s) if ceil else num // s) + 1
-    if p > 0:  # clip rule: the last window must start inside the image or top/left pad
+    if p > 0 if clip is None else clip:  # clip rule (both axes if any pad): the last
+        # window must start inside the image or the top/left pad
         out = tf.where((out - 1) * s >= size + p, out - 1, out)
     return out
 
@@ -90,13 +98,15 @@ def ave_divisor(h, w, kernel, stride, pad, oh, ow):
 def pool2d(x, method: str, kernel, stride=(1, 1), pad=(0, 0), ceil: bool = True):
     """Caffe Pooling (MAX or AVE) with ceil mode and pad clipping, via explicit padding."""
     h, w = tf.shape(x)[1], tf.shape(x)[2]
-    oh = pool_size(h, kernel[0], stride[0], pad[0], ceil)
-    ow = pool_size(w, kernel[1], stride[1], pad[1], ceil)
+    clip = any(pad)  # Caffe: `if (pad_h_ || pad_w_)` clips both axes
+    oh = pool_size(h, kernel[0], stride[0], pad[0], ceil, clip)
+    ow = pool_size(w, kernel[1], stride[1], pad[1], ceil, clip)
     # ceil mode may need windows that hang past the padding: pad bottom/right further
     eh = tf.maximum(0, (oh - 1) * stride[0] + kernel[0] - (h + 2 * pad[0]))
     ew = tf.maximum(0, (ow - 1) * stride[1] + kernel[1] - (w + 2 * pad[1]))
     st = (1, *stride, 1)
     if method == "MAX":  # -FLT_MAX padding never wins; an empty window gives -FLT_MAX as in Caffe
+        x = tf.where(x >= F32.min, x, F32.min)  # Caffe's `x > max` never picks NaN (or -inf)
         y = tf.nn.max_pool2d(_pad(x, pad[0], pad[1], eh, ew, F32.min), kernel, st, "VALID")
     else:  # AVE: zero padding, sum (= avg * kh*kw on full VALID windows) / Caffe's divisor
         y = tf.nn.avg_pool2d(_pad(x, pad[0], pad[1], eh, ew), kernel, st, "VALID")
@@ -107,8 +117,9 @@ def pool2d(x, method: str, kernel, stride=(1, 1), pad=(0, 0), ceil: bool = True)
 
 def global_pool(x, method: str):
     """Caffe global pooling: the whole H x W plane (AVE divides by H*W)."""
-    f = tf.reduce_max if method == "MAX" else tf.reduce_mean
-    return f(x, axis=[1, 2], keepdims=True)
+    if method == "MAX":  # Caffe's `x > max` from -FLT_MAX: NaN and -inf never win
+        return tf.reduce_max(tf.where(x >= F32.min, x, F32.min), axis=[1, 2], keepdims=True)
+    return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
 
 
 def crop(x, ref, axis: int, offsets):

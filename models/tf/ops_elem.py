@@ -3,6 +3,7 @@ LRN, Softmax and the activations. Tensors follow ``layout.py`` (4-D NHWC, else C
 """
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from .layout import broadcast, canonical, from_caffe, tf_axis, to_caffe
@@ -16,10 +17,10 @@ def eltwise(xs, op: str = "SUM", coeffs=None):
         for x in xs[1:]:
             y = y * x
         return y
-    if op == "MAX":
-        y = xs[0]
-        for x in xs[1:]:
-            y = tf.maximum(y, x)
+    if op == "MAX":  # Caffe's loop: a > b ? a : b, then x > top ? x : top (NaN order)
+        y = tf.where(xs[0] > xs[1], xs[0], xs[1])
+        for x in xs[2:]:
+            y = tf.where(x > y, x, y)
         return y
     coeffs = coeffs or [1.0] * len(xs)
     y = xs[0] if coeffs[0] == 1 else coeffs[0] * xs[0]
@@ -90,8 +91,10 @@ def elu(x, alpha: float = 1.0):
 
 def power(x, power: float = 1.0, scale: float = 1.0, shift: float = 0.0):
     """Caffe Power: ``(shift + scale * x) ** power`` with Caffe's constant special cases."""
-    if power * scale == 0:  # Caffe: the output is the constant 1 (power 0) or shift^power
-        return tf.fill(tf.shape(x), 1.0 if power == 0 else float(shift) ** power)
+    if np.float32(power) * np.float32(scale) == 0:  # Caffe: constant 1 or shift^power
+        with np.errstate(invalid="ignore"):  # float32 powf: NaN (not complex) if shift < 0
+            value = 1.0 if power == 0 else float(np.float32(shift) ** np.float32(power))
+        return tf.fill(tf.shape(x), value)
     y = x * scale if scale != 1 else x
     y = y + shift if shift != 0 else y
     return tf.pow(y, power) if power != 1 else tf.identity(y)
@@ -116,4 +119,9 @@ def lrn(x, local_size: int, alpha: float, beta: float, k: float, region: str):
 
 def softmax(x, axis: int = 1):
     """Caffe Softmax over Caffe axis ``axis`` (channels: the last NHWC axis)."""
-    return tf.nn.softmax(x, axis=tf_axis(axis, x.shape.rank))
+    rank, a = x.shape.rank, tf_axis(axis, x.shape.rank)
+    if rank <= 5:
+        return tf.nn.softmax(x, axis=a)
+    s = tf.shape(x)  # TF's Softmax kernel takes at most 5 dims: (outer, C, inner)
+    y = tf.reshape(x, tf.stack([tf.reduce_prod(s[:a]), s[a], tf.reduce_prod(s[a + 1:])]))
+    return tf.reshape(tf.nn.softmax(y, axis=1), s)

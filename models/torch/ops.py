@@ -11,8 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from ...converter.layers.activation import PowerParams
+from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
-from ...converter.layers.pool import PoolParams, ave_divisor, pool_output_size
+from ...converter.layers.pool import PoolParams, ave_divisor
 from .ops_interp import interp  # noqa: F401 (DeepLab's Interp, one of these ops)
 
 #: Caffe starts every MAX window at -FLT_MAX (so an all -inf or empty window gives it).
@@ -20,7 +21,10 @@ FLT_MAX = float(np.finfo(np.float32).max)
 
 
 def conv2d(x, weight, bias, p):
-    """Convolution: cross-correlation, symmetric zero pad, floor output size."""
+    """Convolution: cross-correlation, symmetric zero pad, Caffe's output size."""
+    extra = [conv_end_pad(n, e, q) for n, e, q in zip(x.shape[-2:], p.extent(), p.pad)]
+    if any(extra):  # kernel overhangs the padded input by < stride: Caffe reads zeros
+        x = F.pad(x, (0, extra[1], 0, extra[0]))
     return F.conv2d(x, weight, bias, p.stride, p.pad, p.dilation, p.group)
 
 
@@ -38,13 +42,13 @@ def pool2d(x, p):
     """
     h, w = x.shape[-2:]
     (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
-    oh, ow = pool_output_size(h, kh, sh, ph, p.ceil), pool_output_size(w, kw, sw, pw, p.ceil)
+    oh, ow = p.output_size(h, w)
     eh = max(0, (oh - 1) * sh + kh - h - ph)  # ceil-mode windows may hang past H + pad
     ew = max(0, (ow - 1) * sw + kw - w - pw)
-    if p.method == "MAX":
-        xp = F.pad(x, (pw, ew, ph, eh), value=float("-inf"))  # padding never wins a max
-        y = F.max_pool2d(xp, (kh, kw), (sh, sw))[..., :oh, :ow]
-        return y.clamp_min(-FLT_MAX)  # Caffe's running max starts at -FLT_MAX
+    if p.method == "MAX":  # Caffe: m = -FLT_MAX; if (x > m) m = x -- NaN never wins
+        x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)  # NaN, -inf -> -FLT_MAX
+        xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)  # an empty window gives -FLT_MAX
+        return F.max_pool2d(xp, (kh, kw), (sh, sw))[..., :oh, :ow]
     xp = F.pad(x, (pw, ew, ph, eh))  # padding adds 0 to the sum
     total = F.avg_pool2d(xp, (kh, kw), (sh, sw), divisor_override=1)[..., :oh, :ow]
     # Caffe's divisor counts padding up to H + pad but not the ceil overhang beyond it.
@@ -67,9 +71,14 @@ def eltwise(xs, p):
         for c, x in zip(p.coeffs[1:], xs[1:]):
             y = y + x if c == 1 else y + x * c
         return y
+    if p.op == "MAX":  # Caffe's loop: a > b ? a : b, then x > top ? x : top (NaN order)
+        y = torch.where(xs[0] > xs[1], xs[0], xs[1])
+        for x in xs[2:]:
+            y = torch.where(x > y, x, y)
+        return y
     y = xs[0]
     for x in xs[1:]:
-        y = y * x if p.op == "PROD" else torch.maximum(y, x)
+        y = y * x
     return y
 
 
@@ -104,8 +113,9 @@ def affine(x, gamma, beta, axis):
 
 def power(x, p):
     """Power ``(shift + scale*x) ** power`` with Caffe's constant cases and op order."""
-    if p.power * p.scale == 0:  # Caffe: constant 1 (power 0) or shift**power (scale 0)
-        value = 1.0 if p.power == 0 else float(np.float32(p.shift) ** np.float32(p.power))
+    if np.float32(p.power) * np.float32(p.scale) == 0:  # Caffe: constant 1 or shift**power
+        with np.errstate(invalid="ignore"):  # float32 powf: NaN if shift < 0
+            value = 1.0 if p.power == 0 else float(np.float32(p.shift) ** np.float32(p.power))
         return torch.full_like(x, value)
     y = x * p.scale if p.scale != 1 else x
     y = y + p.shift if p.shift != 0 else y

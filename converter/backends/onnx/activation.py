@@ -62,8 +62,9 @@ def power(g, layer, xs, ys):
     """
     p = layer.params
     x = xs[0]
-    if p.power * p.scale == 0:
-        value = np.float32(1.0) if p.power == 0 else np.float32(p.shift) ** np.float32(p.power)
+    if np.float32(p.power) * np.float32(p.scale) == 0:  # Caffe tests the float32 product
+        with np.errstate(invalid="ignore"):  # negative shift: NaN, as Caffe's powf
+            value = np.float32(1.0) if p.power == 0 else np.float32(p.shift) ** np.float32(p.power)
         fill = g.const("value", np.full((1,), value, np.float32))
         g.node("Expand", [fill, g.op("Shape", [x])], ys)
         return

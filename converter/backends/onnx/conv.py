@@ -19,8 +19,21 @@ def _attrs(p):
 
 @register("Convolution")
 def convolution(g, layer, xs, ys):
-    """Caffe's cross-correlation, weight (O, C/g, kh, kw): ONNX Conv is the same op."""
-    g.node("Conv", _inputs(g, layer, xs[0]), ys, **_attrs(layer.params))
+    """Caffe's cross-correlation, weight (O, C/g, kh, kw): ONNX Conv is the same op.
+
+    A kernel overhanging the padded input by less than the stride still gives one
+    output in Caffe (C division truncates), reading zeros past the end: extra end pad.
+    """
+    p, x = layer.params, xs[0]
+    attrs = _attrs(p)
+    extra = [((e - 2 * q) - g.dim(x, a)).max(0)
+             for a, e, q in zip((2, 3), p.extent(), p.pad)]
+    if all(d.static for d in extra):
+        attrs["pads"][2:] = [q + d.v for q, d in zip(p.pad, extra)]
+    elif any(e - 2 * q > 1 for e, q in zip(p.extent(), p.pad)):  # dynamic, may overhang
+        pads = g.dims([0, 0, 0, 0, 0, 0, *extra], "pads")
+        x = g.op("Pad", [x, pads, g.scalar(0.0, "pad_value")], mode="constant")
+    g.node("Conv", _inputs(g, layer, x), ys, **attrs)
 
 
 @register("Deconvolution")

@@ -16,13 +16,13 @@ from .registry import register
 FLT_MAX = np.finfo(np.float32).max
 
 
-def _out_size(g, size, k, s, p, ceil):
+def _out_size(g, size, k, s, p, ceil, clip):
     """Caffe's pooled size (ceil + clip rule) as a Dim; core formula when static."""
     if size.static:
-        return type(size)(g, pool_output_size(size.v, k, s, p, ceil))
+        return type(size)(g, pool_output_size(size.v, k, s, p, ceil, clip))
     a = size + (2 * p - k)
     out = ((a + (s - 1)) // s if ceil else a // s) + 1
-    if p > 0:  # the last window must start inside the image or the top/left padding
+    if clip:  # (any pad, both axes) the last window must start inside the image or pad
         out = out - ((out - 1) * s).ge(size + p)
     return out
 
@@ -32,7 +32,7 @@ def _pads(g, x, params):
     outs, ends = [], []
     for axis, k, s, p in zip((2, 3), params.kernel, params.stride, params.pad):
         size = g.dim(x, axis)
-        out = _out_size(g, size, k, s, p, params.ceil)
+        out = _out_size(g, size, k, s, p, params.ceil, any(params.pad))
         outs.append(out)
         # smallest end pad whose floor output is `out` (never negative, may be < p)
         ends.append(((out - 1) * s + (k - p) - size).max(0))
@@ -44,6 +44,10 @@ def pooling(g, layer, xs, ys):
     """MAX: padding never wins (Caffe clips windows to the image). AVE: _ave_ratio."""
     p = layer.params
     x = xs[0]
+    if p.method == "MAX":  # Caffe's `x > max` from -FLT_MAX: NaN and -inf never win
+        floor = g.scalar(-FLT_MAX, "flt_lowest")
+        x0, x = x, g.op("Where", [g.op("GreaterOrEqual", [x, floor]), x, floor])
+        g.shapes[x] = g.shapes[x0]
     if p.global_pooling:  # kernel = whole plane: max, or sum / (H*W) like Caffe
         g.node("GlobalMaxPool" if p.method == "MAX" else "GlobalAveragePool", [x], ys)
         return

@@ -38,8 +38,13 @@ def split(layer):
 @register("Flatten")
 def flatten(layer):
     p = layer.params
-    return Fn(lambda x: torch.flatten(x, _axis(p.axis, x.dim()), _axis(p.end_axis, x.dim())),
-              "Flatten")
+
+    def run(x):
+        a, e = _axis(p.axis, x.dim()), _axis(p.end_axis, x.dim())
+        # Caffe: end_axis == axis - 1 merges no axes, i.e. inserts a 1 at `axis`
+        return x.unsqueeze(a) if e == a - 1 else torch.flatten(x, a, e)
+
+    return Fn(run, "Flatten")
 
 
 @register("Reshape")

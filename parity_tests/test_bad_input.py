@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from caffe2ss.converter import CaffeError, load, load_definition
 from caffe2ss.converter.weights import check_weights, missing_weights
 from caffe2ss.protos import caffe_pb2, deeplab_v1_pb2, deeplab_v2_pb2
+from caffe2ss.converter.wire import encode_len_field as field
 
 from conftest import ORACLE, oracle
 
@@ -42,19 +43,6 @@ def write(tmp_path, name, data) -> str:
     p = tmp_path / name
     p.write_bytes(data if isinstance(data, bytes) else data.encode())
     return str(p)
-
-
-def varint(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def field(number: int, payload: bytes) -> bytes:
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
 
 
 # ------------------------------------------------------------------ byte-level damage

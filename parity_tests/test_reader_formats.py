@@ -17,6 +17,7 @@ import pytest
 from caffe2ss.converter import CaffeError, load, load_definition
 from caffe2ss.converter.reader import detect_text_fork
 from caffe2ss.protos import caffe_pb2
+from caffe2ss.converter.wire import encode_len_field as len_field, encode_varint as varint
 
 from conftest import OracleCase
 
@@ -61,19 +62,6 @@ def same_weights(a, b) -> None:
 
 
 # ---------------------------------------------------------------- wire encoding
-def varint(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def len_field(number: int, payload: bytes) -> bytes:
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
-
-
 def unpacked_blob(blob: caffe_pb2.BlobProto) -> bytes:
     """A BlobProto whose data is half packed, half one key per value (field 5, I32)."""
     values = np.asarray(blob.data, np.float32)

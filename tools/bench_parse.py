@@ -51,23 +51,18 @@ FCN8S = [(n, "Convolution", (o, i, 3, 3), True) for n, o, i in VGG] + [
     ("upscore8", "Deconvolution", (21, 21, 16, 16), False)]
 
 
-def _varint(v: int) -> bytes:
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
 def _len_key(number: int, length: int) -> bytes:
-    return _varint(number << 3 | 2) + _varint(length)
+    """Key and length of a LEN-delimited field whose payload is written separately."""
+    from caffe2ss.converter.wire import encode_varint
+
+    return encode_varint(number << 3 | 2) + encode_varint(length)
 
 
 def write_model(path: Path, seed: int = 0) -> int:
     """Write the FCN-8s-shaped caffemodel, streaming each blob's bytes; return #params."""
     import numpy as np
 
+    from caffe2ss.converter.wire import encode_varint
     from caffe2ss.protos import caffe_pb2
 
     rng = np.random.default_rng(seed)
@@ -86,7 +81,7 @@ def write_model(path: Path, seed: int = 0) -> int:
             head = layer.SerializeToString()
             blobs = []
             for shape in [wshape] + ([(wshape[0],)] if bias else []):
-                dims = b"".join(_varint(d) for d in shape)
+                dims = b"".join(encode_varint(d) for d in shape)
                 shape_msg = _len_key(1, len(dims)) + dims        # BlobShape.dim, packed
                 n = 1
                 for d in shape:

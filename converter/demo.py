@@ -8,7 +8,6 @@ masks for a few images. Needs the ``examples/`` folder of a source checkout.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from .errors import CaffeError
@@ -38,7 +37,6 @@ def run_demo(out_dir, frameworks=("torch", "tf", "onnx"), progress: bool = False
     from .reader import load
     from .voc import voc_samples
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # fewer TensorFlow C++ log lines
     for need in (MODEL / "weights.caffemodel", MODEL / "caffe_predictions.npz",
                  VOC_ROOT / "ImageSets/Segmentation/val.txt"):
         if not need.exists():

@@ -1,63 +1,17 @@
-"""The TensorFlow (NHWC) rebuild against real Caffe: every blob of every oracle case,
-other input sizes, batches, and the in-graph pooling formulas against the converter's."""
+"""TensorFlow specifics: in-graph pooling formulas against the converter's, unknown H/W,
+and Caffe's NCHW axes on NHWC tensors (the oracle cases are in test_oracle_frameworks)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from caffe2ss.converter.layers import SPECS
 from caffe2ss.converter.layers.pool import PoolParams, ave_divisor, pool_output_size
-from caffe2ss.converter.parity import compare_blob, compare_blobs, format_table
+from caffe2ss.converter.parity import compare_blob
 from conftest import oracle
 
 tf = pytest.importorskip("tensorflow")
 from caffe2ss.converter.backends import tf as backend  # noqa: E402
 from caffe2ss.models.tf import ops  # noqa: E402
-
-
-def test_supports_every_reader_type():
-    assert backend.SUPPORTED_TYPES == set(SPECS)
-
-
-def test_oracle_case_every_blob(oracle_case):
-    net = oracle_case.load()
-    ref = oracle_case.blobs
-    ours = backend.run(net, {"data": oracle_case.input}, blobs=True)
-    assert set(ref) <= set(ours), f"blobs missing from the rebuild: {set(ref) - set(ours)}"
-    assert all(v.dtype == np.float32 for v in ours.values())
-    res = compare_blobs(net, ours, ref, "tf")
-    assert res.passed, format_table(res)
-
-
-@pytest.mark.parametrize("case,hw", [("fcn8s_thin", (150, 171)), ("fcn32s_thin", (97, 64)),
-                                     ("deeplab_v2_largefov_interp_thin", (90, 77)),
-                                     ("deeplab_v1_largefov_thin", (64, 80))])
-def test_any_input_size(case, hw):
-    """Not tied to the declared shape: every blob has the shape Caffe's formulas give."""
-    net = oracle(case).load()
-    x = np.random.default_rng(0).standard_normal((1, 3) + hw).astype(np.float32) * 50
-    ours = backend.run(net, {"data": x}, blobs=True)
-    assert {k: v.shape for k, v in ours.items()} == net.infer_shapes({"data": x.shape})
-    out = net.outputs()[0]
-    if case.startswith("fcn"):
-        assert ours[out].shape == (1, 21) + hw  # FCN's crops give back the input size
-    outputs = backend.run(net, {"data": x})
-    assert list(outputs) == [out] and np.array_equal(outputs[out], ours[out])
-
-
-@pytest.mark.parametrize("case", ["fcn8s_thin", "deeplab_largefov_thin"])
-def test_batch_of_two_matches_single_images(case):
-    c = oracle(case)
-    net = c.load()
-    x = c.input[:1]
-    y = np.ascontiguousarray(x[..., ::-1, :]) * 0.5  # a second, different image
-    batch = backend.run(net, {"data": np.concatenate([x, y])}, blobs=True)
-    for i, item in enumerate((x, y)):
-        for name, value in backend.run(net, {"data": item}, blobs=True).items():
-            res = compare_blob(batch[name][i:i + 1], value)
-            assert res.passed, f"image {i}, blob {name}: {res.reason}"
-    res = compare_blobs(net, {k: v[:1] for k, v in batch.items()}, c.blobs, "tf")
-    assert res.passed, format_table(res)
 
 
 @pytest.mark.parametrize("k,s,p", [(2, 2, 0), (3, 2, 1), (3, 1, 1), (3, 2, 2), (3, 3, 0),

@@ -1,41 +1,45 @@
-"""The PyTorch rebuild against real Caffe: every blob of every oracle case, any input size,
-and batches."""
+"""Every framework's rebuild against real Caffe: every blob of every oracle case, other
+input sizes, and batches. One test body, parametrised over torch, tf and onnx."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from caffe2ss.converter.backends import BACKENDS, get_backend
+from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.parity import compare_blob, compare_blobs, format_table
 from conftest import oracle
 
-torch = pytest.importorskip("torch")
-from caffe2ss.converter.backends import torch as backend  # noqa: E402
-from caffe2ss.converter.layers import SPECS  # noqa: E402
+FRAMEWORKS = list(BACKENDS)
 
 
-def test_supports_every_reader_type():
-    assert backend.SUPPORTED_TYPES == set(SPECS)
+@pytest.fixture(params=FRAMEWORKS)
+def backend(request):
+    try:
+        return get_backend(request.param)
+    except CaffeError as e:  # the framework's extra is not installed
+        pytest.skip(str(e))
 
 
-def test_oracle_case_every_blob(oracle_case):
+def test_oracle_case_every_blob(oracle_case, backend):
     net = oracle_case.load()
     ref = oracle_case.blobs
     ours = backend.run(net, {"data": oracle_case.input}, blobs=True)
     assert set(ref) <= set(ours), f"blobs missing from the rebuild: {set(ref) - set(ours)}"
-    res = compare_blobs(net, ours, ref, "torch")
+    assert all(v.dtype == np.float32 for v in ours.values())
+    res = compare_blobs(net, ours, ref, backend.__name__.rsplit(".", 1)[-1])
     assert res.passed, format_table(res)
 
 
 @pytest.mark.parametrize("case,hw", [("fcn8s_thin", (150, 171)), ("fcn32s_thin", (97, 64)),
                                      ("deeplab_v2_largefov_interp_thin", (90, 77)),
                                      ("deeplab_v1_largefov_thin", (64, 80))])
-def test_any_input_size(case, hw):
+def test_any_input_size(case, hw, backend):
     """Not tied to the declared shape: every blob has the shape Caffe's formulas give."""
     net = oracle(case).load()
     x = np.random.default_rng(0).standard_normal((1, 3) + hw).astype(np.float32) * 50
-    shapes = net.infer_shapes({"data": x.shape})
     ours = backend.run(net, {"data": x}, blobs=True)
-    assert {k: v.shape for k, v in ours.items()} == shapes
+    assert {k: v.shape for k, v in ours.items()} == net.infer_shapes({"data": x.shape})
     out = net.outputs()[0]
     if case.startswith("fcn"):
         assert ours[out].shape == (1, 21) + hw  # FCN's crops give back the input size
@@ -44,17 +48,16 @@ def test_any_input_size(case, hw):
 
 
 @pytest.mark.parametrize("case", ["fcn8s_thin", "deeplab_largefov_thin", "zoo_pool_ceil_pad"])
-def test_batch_of_two_matches_single_images(case):
+def test_batch_of_two_matches_single_images(case, backend):
     c = oracle(case)
     net = c.load()
     x = c.input[:1]
     y = np.ascontiguousarray(x[..., ::-1, :]) * 0.5  # a second, different image
     batch = backend.run(net, {"data": np.concatenate([x, y])}, blobs=True)
     for i, item in enumerate((x, y)):
-        single = backend.run(net, {"data": item}, blobs=True)
-        for name, value in single.items():
+        for name, value in backend.run(net, {"data": item}, blobs=True).items():
             res = compare_blob(batch[name][i:i + 1], value)
             assert res.passed, f"image {i}, blob {name}: {res.reason}"
     # and the batch's first image is still Caffe's answer
-    res = compare_blobs(net, {k: v[:1] for k, v in batch.items()}, c.blobs, "torch")
+    res = compare_blobs(net, {k: v[:1] for k, v in batch.items()}, c.blobs, backend.__name__.rsplit(".", 1)[-1])
     assert res.passed, format_table(res)

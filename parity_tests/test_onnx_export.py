@@ -97,12 +97,6 @@ def test_failed_conversion_leaves_old_file_and_no_temp(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "m.onnx.json"]
 
 
-def test_missing_weights_refused_by_run():
-    weightless = load_definition(oracle("zoo_conv_variants").prototxt.read_text(), "bvlc")
-    with pytest.raises(CaffeError, match="no weights"):
-        be.run(weightless, {"data": np.zeros((2, 4, 19, 22), np.float32)})
-
-
 def test_dynamic_hw_refused_for_fixed_size_classifier(tmp_path):
     with pytest.raises(CaffeError, match="InnerProduct.*--input-shape") as err:
         _convert(oracle("zoo_classifier_head"), tmp_path, dynamic_hw=True)

@@ -61,3 +61,20 @@ def test_batch_of_two_matches_single_images(case, backend):
     # and the batch's first image is still Caffe's answer
     res = compare_blobs(net, {k: v[:1] for k, v in batch.items()}, c.blobs, backend.__name__.rsplit(".", 1)[-1])
     assert res.passed, format_table(res)
+
+
+def test_missing_weights_are_listed_at_once_and_nothing_is_written(backend, tmp_path):
+    """A definition without its caffemodel: every weighted layer is named, no file left."""
+    from caffe2ss.converter import load
+    from export_nets import BN_NET
+
+    proto = tmp_path / "n.prototxt"
+    proto.write_text(BN_NET)
+    net = load(proto)  # definition only: no weights
+    with pytest.raises(CaffeError) as e:
+        backend.convert(net, tmp_path / "n")
+    assert e.value.layer == "conv.1" and "weights" in str(e.value)
+    assert "conv_1" in str(e.value) and "zero" in str(e.value)  # every such layer
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.prototxt"]
+    with pytest.raises(CaffeError):
+        backend.run(net, {"data": np.zeros((1, 2, 3, 3), np.float32)})

@@ -16,7 +16,7 @@ from conftest import oracle
 
 tf = pytest.importorskip("tensorflow")
 from caffe2ss.converter.backends import tf as backend  # noqa: E402
-from tf_nets import SUFFIX, expected_variables, make_bn_net  # noqa: E402
+from export_nets import SUFFIX, expected_variables, make_bn_net  # noqa: E402
 
 
 @pytest.fixture

@@ -9,48 +9,17 @@ import pytest
 from caffe2ss.converter import load
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import sha256
-from caffe2ss.protos import caffe_pb2
 from conftest import oracle
+from export_nets import BN_NET, make_bn_net
 
 torch = pytest.importorskip("torch")
 from caffe2ss.converter.backends import torch as backend  # noqa: E402
 from caffe2ss.converter.backends.torch import export  # noqa: E402
 from caffe2ss.models.torch import CaffeNet  # noqa: E402
 
-BN_NET = """name: "bn"
-input: "data"
-input_shape { dim: 1 dim: 2 dim: 3 dim: 3 }
-layer { name: "conv.1" type: "Convolution" bottom: "data" top: "c"
-        convolution_param { num_output: 2 kernel_size: 1 } }
-layer { name: "conv_1" type: "Convolution" bottom: "c" top: "d"
-        convolution_param { num_output: 2 kernel_size: 1 bias_term: false } }
-layer { name: "eval" type: "BatchNorm" bottom: "d" top: "d" }
-layer { name: "zero" type: "BatchNorm" bottom: "d" top: "e" }
-"""
-
-
-def _caffemodel(path, layers: dict):
-    """A binary caffemodel (BVLC schema) holding only weights, by layer name."""
-    msg = caffe_pb2.NetParameter(name="weights")
-    for name, blobs in layers.items():
-        layer = msg.layer.add(name=name)
-        for b in blobs:
-            layer.blobs.add(data=np.ravel(b).tolist(), shape=caffe_pb2.BlobShape(dim=b.shape))
-    path.write_bytes(msg.SerializeToString())
-    return path
-
-
 @pytest.fixture
 def bn_net(tmp_path):
-    proto = tmp_path / "bn.prototxt"
-    proto.write_text(BN_NET)
-    rng = np.random.default_rng(0)
-    w = {"conv.1": [rng.standard_normal((2, 2, 1, 1)), rng.standard_normal(2)],
-         "conv_1": [rng.standard_normal((2, 2, 1, 1))],
-         "eval": [np.array([2.0, 4.0]), np.array([6.0, 8.0]), np.array([2.0])],
-         "zero": [np.array([1.0, 3.0]), np.array([5.0, 7.0]), np.array([0.0])]}
-    model = _caffemodel(tmp_path / "bn.caffemodel", w)
-    return load(model, proto)
+    return make_bn_net(tmp_path)
 
 
 def test_state_dict_keys_shapes_and_bn_stats(bn_net, tmp_path):
@@ -136,18 +105,6 @@ def test_sidecar_provenance(tmp_path):
     _, runner = backend.load_converted(out)
     got = runner({"data": case.input})["fc8_voc12"]
     np.testing.assert_array_equal(got, backend.run(net, {"data": case.input})["fc8_voc12"])
-
-
-def test_missing_weights_is_an_error_and_writes_nothing(tmp_path):
-    proto = tmp_path / "n.prototxt"
-    proto.write_text(BN_NET)
-    net = load(proto)  # definition only: no weights
-    with pytest.raises(CaffeError) as e:
-        backend.convert(net, tmp_path / "n.pt")
-    assert e.value.layer == "conv.1" and "weights" in str(e.value)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.prototxt"]
-    with pytest.raises(CaffeError):
-        backend.run(net, {"data": np.zeros((1, 2, 3, 3), np.float32)})
 
 
 def test_failed_write_leaves_no_file(bn_net, tmp_path, monkeypatch):

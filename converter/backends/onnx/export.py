@@ -10,7 +10,7 @@ from onnx import helper
 
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import _version, sha256
-from caffe2ss.converter.layers import SPECS
+from caffe2ss.converter.weights import check_weights
 
 from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
 from .dynamic import probe_shapes, symbolic_shape
@@ -82,16 +82,10 @@ def _check_layers(net, shapes, top_shapes) -> dict:
     if unsupported:
         raise CaffeError(f"no ONNX converter for layers {', '.join(unsupported)}; supported "
                          f"types: {', '.join(sorted(CONVERTERS))}")
-    blob_shape, missing = dict(shapes), []
+    check_weights(net)
+    blob_shape = dict(shapes)
     for layer in net.layers:
-        bottoms = [blob_shape[b] for b in layer.bottoms]
-        if not layer.blobs and SPECS[layer.type].param_shapes(layer.params, bottoms):
-            missing.append(layer.name)
         blob_shape.update(zip(layer.tops, top_shapes[layer.name]))
-    if missing:
-        raise CaffeError(f"layer(s) {', '.join(missing)} have parameters but no weights; "
-                         "pass the .caffemodel that holds them (weights are matched to "
-                         "layers by name)", layer=missing[0], field="blobs")
     return blob_shape
 
 

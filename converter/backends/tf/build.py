@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
-from ...layers import SPECS
+from ...weights import check_weights
 from .registry import convert_layer
 
 
@@ -67,17 +67,6 @@ def bottom_shapes(net, given=None) -> dict:
     return out
 
 
-def check_weights(net, shapes: dict) -> None:
-    """Every layer with parameters must have weights: raise one error listing all others."""
-    missing = [l for l in net.layers
-               if not l.blobs and SPECS[l.type].param_shapes(l.params, shapes[l.name])]
-    if missing:
-        names = ", ".join(f"{l.name} ({l.type})" for l in missing)
-        raise CaffeError(f"no weights for {len(missing)} layer(s): {names}; give the "
-                         ".caffemodel that holds them (weights are matched by layer name)",
-                         layer=missing[0].name, field="blobs")
-
-
 def convert_net(net, given=None) -> tuple[dict, dict]:
     """(layer name -> TFLayer, layer name -> bottom shapes) for every layer of ``net``."""
     shapes = bottom_shapes(net, given)
@@ -95,7 +84,7 @@ def build_model(net, given=None, weights: bool = True):
 
     tf_layers, shapes = convert_net(net, given)
     if weights:
-        check_weights(net, shapes)
+        check_weights(net)
     names = attr_names([l.name for l in net.layers])
     layers = {k: t.make(t.weights if weights else None, names[k]) for k, t in tf_layers.items()}
     return CaffeNet(net, layers)

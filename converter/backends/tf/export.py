@@ -27,7 +27,8 @@ from pathlib import Path
 
 from ... import fileio
 from ...errors import CaffeError
-from .build import check_weights, convert_net, input_shapes
+from ...weights import check_weights
+from .build import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
 
 SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
@@ -58,7 +59,7 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
         raise CaffeError("the output folder does not exist; create it first", file=base.parent)
     shapes_in = input_shapes(net, input_shape)
     tf_layers, shapes = convert_net(net, shapes_in)
-    check_weights(net, shapes)
+    check_weights(net)
     variables = {k: t.weights for k, t in tf_layers.items() if t.weights}
     attrs = attr_names([l.name for l in net.layers])
     tmp = Path(tempfile.mkdtemp(prefix=f".{base.name}.", dir=base.parent))

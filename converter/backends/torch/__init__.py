@@ -15,6 +15,7 @@ import torch
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import provenance, write_json_atomic
+from ...weights import check_weights
 from . import activation, conv, crop, dense, eltwise, export, interp, norm, pool, shape  # noqa: F401
 from .registry import BUILDERS
 
@@ -47,6 +48,7 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     Returns every blob by Caffe name (final value of in-place blobs) when ``blobs``,
     else the net's outputs, as float32 numpy arrays.
     """
+    check_weights(net)
     arrays = _arrays(net, inputs)
     return _forward(CaffeNet(net), net, arrays, blobs)
 
@@ -65,6 +67,7 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
     unknown = sorted(k for k, v in options.items() if v not in (None, False))
     if unknown:
         raise CaffeError(f"option(s) {unknown} do not apply to --to torch", field=unknown[0])
+    check_weights(net)
     out = Path(out)
     fmt = format or ("safetensors" if out.suffix == ".safetensors" else "pt")
     name = next(iter(net.inputs), None)

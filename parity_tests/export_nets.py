@@ -1,9 +1,10 @@
-"""Nets and expected TF variables shared by the TF export tests."""
+"""Nets shared by the export tests of every framework, and the expected TF variables."""
 from __future__ import annotations
 
 import numpy as np
 
 from caffe2ss.converter import load
+from caffe2ss.protos import caffe_pb2
 
 SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 BN_NET = """name: "bn"
@@ -18,19 +19,28 @@ layer { name: "zero" type: "BatchNorm" bottom: "d" top: "e" }
 """
 
 
+def write_caffemodel(path, layers: dict):
+    """A binary caffemodel (BVLC schema) holding only weights, by layer name."""
+    msg = caffe_pb2.NetParameter(name="weights")
+    for name, blobs in layers.items():
+        layer = msg.layer.add(name=name)
+        for b in blobs:
+            b = np.asarray(b, np.float32)
+            layer.blobs.add(data=np.ravel(b).tolist(), shape=caffe_pb2.BlobShape(dim=b.shape))
+    path.write_bytes(msg.SerializeToString())
+    return path
+
+
 def make_bn_net(tmp_path):
-    """BN_NET with weights: BatchNorm "eval" (factor 2) and "zero" (factor 0)."""
+    """BN_NET loaded with its caffemodel: BatchNorm "eval" (factor 2) and "zero" (factor 0)."""
     proto = tmp_path / "bn.prototxt"
     proto.write_text(BN_NET)
-    net = load(proto)
     rng = np.random.default_rng(0)
     blobs = {"conv.1": [rng.standard_normal((2, 2, 1, 1)), rng.standard_normal(2)],
              "conv_1": [rng.standard_normal((2, 2, 1, 1))],
              "eval": [np.array([2.0, 4.0]), np.array([6.0, 8.0]), np.array([2.0])],
              "zero": [np.array([1.0, 3.0]), np.array([5.0, 7.0]), np.array([0.0])]}
-    for layer in net.layers:
-        layer.blobs = [np.asarray(b, np.float32) for b in blobs[layer.name]]
-    return net
+    return load(write_caffemodel(tmp_path / "bn.caffemodel", blobs), proto)
 
 
 def expected_variables(net) -> dict:

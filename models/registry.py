@@ -1,7 +1,8 @@
 """The model registry: one name per trainable family, a PyTorch and a Keras builder each.
 
-In the style of timm/torchvision: a family module calls :func:`register_model` once at
-import; a duplicate name raises. The registry itself imports no framework: builders are
+In the style of timm/torchvision: a module in ``models/families/`` (framework-free: the
+registration and the Caffe key map beside it) calls :func:`register_model` at import; a
+duplicate name raises. The registry itself imports no framework: builders are
 named as ``"module:function"`` strings and imported only by :func:`caffe2ss.models.create`.
 
 Both builders take the same keyword arguments (``num_classes`` first; Keras builders
@@ -90,13 +91,14 @@ def list_models() -> list[ModelEntry]:
     return [MODELS[k] for k in sorted(MODELS)]
 
 
-#: modules that register families (framework-free); imported on first use
-FAMILY_MODULES: tuple[str, ...] = ()
-
-
 def _load_families() -> None:
-    for module in FAMILY_MODULES:
-        importlib.import_module(module)
+    """Import every module of ``caffe2ss.models.families`` (each registers its family)."""
+    import pkgutil
+
+    from . import families
+
+    for info in pkgutil.iter_modules(families.__path__):
+        importlib.import_module(f"{families.__name__}.{info.name}")
 
 
 def check_input_size(entry: ModelEntry, size: Optional[tuple]) -> None:

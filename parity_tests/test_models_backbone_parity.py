@@ -48,7 +48,7 @@ def skip_model(model, names, fw):
     if fw == "torch":
         def run(x):
             with torch.no_grad():
-                return {k: v.numpy() for k, v in model.encoder(torch.from_numpy(x)).items()}
+                return {k: v.numpy() for k, v in model.encode(torch.from_numpy(x)).items()}
         return run
     sub = keras.Model(model.input, [model.get_layer(n).output for n in names])
 
@@ -102,7 +102,7 @@ def test_unet_encoder_initialises_from_caffe(fw):
     m = get_model("mobilenetv2_unet").builder(fw)(num_classes=2, input_size=(64, 64),
                                                   caffe_exact=True)
     left = MU.load_caffe(m, w)
-    assert left and all(n.split("/")[0].split(".")[0].startswith(("up", "logits"))
+    assert left and all(n.replace("/", ".").startswith(("up", "logits"))
                         for n in left)
     default = get_model("mobilenetv2_unet").builder(fw)(num_classes=2, input_size=(64, 64))
     with pytest.raises(KeyError, match="caffe_exact=True"):
@@ -117,3 +117,41 @@ def test_densenet_keymap_names_and_wrong_depth():
     from caffe2ss.converter.errors import CaffeError
     with pytest.raises(CaffeError, match="conv4_25/x1/bn"):
         FD.keymap(w, "torch", 169)      # DenseNet-121 weights into a 169 encoder
+
+
+def _registry_weights(blobs: dict):
+    """The registry's CaffeWeights form (params[layer][name], BN already divided)."""
+    from types import SimpleNamespace
+
+    params = {}
+    for layer, b in blobs.items():
+        if len(b) == 3 and b[2].size == 1:                      # BatchNorm
+            f = 0.0 if b[2][0] == 0 else 1.0 / float(b[2][0])
+            params[layer] = {"running_mean": b[0] * f, "running_var": b[1] * f}
+        else:
+            params[layer] = {"weight": b[0], **({"bias": b[1]} if len(b) > 1 else {})}
+    return SimpleNamespace(params=params, source="test")
+
+
+@pytest.mark.parametrize("name,case", [("mobilenetv2_unet", "mobilenet_v2"),
+                                       ("fc_densenet121", "densenet121")])
+def test_registry_keymap_protocol(name, case):
+    """``create``'s protocol: state (torch layout) + fresh cover the model exactly, and
+    the state equals what load_caffe loads; the default structure is refused."""
+    from caffe2ss.converter.errors import CaffeError
+
+    fam = CASES[case]["family"]
+    blobs = caffe_weights(CASES[case]["weights"])
+    m = get_model(name).builder("torch")(num_classes=2, caffe_exact=True)
+    shapes = {k: tuple(v.shape) for k, v in m.state_dict().items()
+              if not k.endswith("num_batches_tracked")}
+    fn = get_model(name).init_sources[0].keymap.partition(":")[2]
+    km = getattr(fam, fn)(_registry_weights(blobs), shapes, caffe_exact=True)
+    assert set(km.state) | set(km.fresh) == set(shapes)
+    assert not set(km.state) & set(km.fresh)
+    assert all(tuple(v.shape) == shapes[k] for k, v in km.state.items())
+    fam.load_caffe(m, CASES[case]["weights"])
+    sd = m.state_dict()
+    assert all(np.allclose(sd[k].numpy(), v, rtol=1e-6, atol=0) for k, v in km.state.items())
+    with pytest.raises(CaffeError, match="caffe_exact=True"):
+        getattr(fam, fn)(_registry_weights(blobs), shapes, caffe_exact=False)

@@ -16,8 +16,8 @@ count is the same in both variants.
 """
 from __future__ import annotations
 
-from ..registry import InitSource, Preprocessing, register_model
-from ..weightmap import assign, caffe_weights, convert
+from ..registry import Preprocessing, register_model
+from ..weightmap import assign, caffe_weights, convert, init_source, registry_keymap
 
 BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32)}
 GROWTH = 32
@@ -65,10 +65,21 @@ HEAD = [(("conv5_blk/bn", "conv5_blk/scale"), "bn", "bn"), ("fc6", "fc6", "conv"
 def keymap(caffe_weights: dict, framework: str, n_layers: int = 121,
            head: bool = False) -> dict:
     """Caffe DenseNet blobs -> encoder parameters (and the ImageNet head's, for the
-    classifier). torch names encoder parameters ``encoder.<layer>.*``."""
-    heads = {m for _, m, _ in HEAD}
-    return convert(caffe_weights, encoder_table(n_layers) + (HEAD if head else []),
-                   framework, prefix=lambda layer: "" if layer in heads else "encoder.")
+    classifier)."""
+    return convert(caffe_weights, encoder_table(n_layers) + (HEAD if head else []), framework)
+
+
+def _create_keymap(n_layers: int):
+    def create_keymap(weights, shapes: dict, caffe_exact: bool = False, **_build_args):
+        """The registry's key map for ``fc_densenet{n}`` (``create(..., init=...)``): the
+        encoder from a Caffe DenseNet; the decoder stays fresh. Needs caffe_exact=True."""
+        return registry_keymap(weights, shapes, encoder_table(n_layers),
+                               f"fc_densenet{n_layers}", caffe_exact)
+    return create_keymap
+
+
+create_keymap121, create_keymap169, create_keymap201 = (_create_keymap(n)
+                                                        for n in (121, 169, 201))
 
 
 def load_caffe(model, caffe_path, prototxt=None) -> list:
@@ -93,10 +104,11 @@ for _n in (121, 169, 201):
         num_classes=2,
         input_multiple=32,
         preprocessing=PREPROCESSING,
-        init_sources=(InitSource(
+        init_sources=(init_source(
             name=f"DenseNet-Caffe {_n} (shicai)",
             prototxt=f"DenseNet-Caffe__DenseNet_{_n}.prototxt",
-            keymap="caffe2ss.models.families.fc_densenet:keymap",
+            keymap=f"caffe2ss.models.families.fc_densenet:create_keymap{_n}",
+            signature=(f"conv4_{BLOCKS[_n][2]}/x2", f"conv5_{BLOCKS[_n][3]}/x2"),
             note="encoder only (builds caffe_exact=True: BN eps 1e-5, ceil AVE pools); "
                  "pool1 has ceil_mode: false"),),
         param_counts={2: COUNTS[(_n, False)]},

@@ -22,8 +22,8 @@ Two encoders (both use explicit symmetric padding, in both frameworks):
 """
 from __future__ import annotations
 
-from ..registry import InitSource, Preprocessing, register_model
-from ..weightmap import assign, caffe_weights, convert
+from ..registry import Preprocessing, register_model
+from ..weightmap import assign, caffe_weights, convert, init_source, registry_keymap
 
 #: (keras block name, expansion, in, out, stride, Caffe prefix), in order
 BLOCKS = [("expanded_conv", 1, 32, 16, 1, "conv2_1")] + [
@@ -86,11 +86,16 @@ def head_table() -> list:
 
 def keymap(caffe_weights: dict, framework: str, head: bool = False) -> dict:
     """Caffe MobileNetV2 blobs -> the Caffe-exact encoder's parameters (and the ImageNet
-    head's, for the classifier). torch names encoder parameters ``encoder.<layer>.*``."""
+    head's, for the classifier)."""
     table = encoder_table(True) + (head_table() if head else [])
-    heads = {m for _, m, _ in HEAD}
-    return convert(caffe_weights, table, framework,
-                   prefix=lambda layer: "" if layer in heads else "encoder.")
+    return convert(caffe_weights, table, framework)
+
+
+def create_keymap(weights, shapes: dict, caffe_exact: bool = False, **_build_args):
+    """The registry's key map (``caffe2ss.models.create(..., init=...)``): the encoder from
+    a Caffe MobileNetV2; the decoder stays freshly initialised. Needs caffe_exact=True."""
+    return registry_keymap(weights, shapes, encoder_table(True), "mobilenetv2_unet",
+                           caffe_exact)
 
 
 def framework_of(model) -> str:
@@ -116,10 +121,11 @@ register_model(
     num_classes=2,
     input_multiple=32,
     preprocessing=PREPROCESSING,
-    init_sources=(InitSource(
+    init_sources=(init_source(
         name="MobileNet-Caffe v2 (shicai)",
         prototxt="MobileNet-Caffe__mobilenet_v2_deploy.prototxt",
-        keymap="caffe2ss.models.families.mobilenetv2_unet:keymap",
+        keymap="caffe2ss.models.families.mobilenetv2_unet:create_keymap",
+        signature=("conv2_1/expand", "conv2_2/dwise", "conv6_3/linear"),
         note="encoder only; builds the Caffe-exact encoder (caffe_exact=True, +1,152 "
              "parameters: conv2_1/expand)"),),
     param_counts={2: 6_502_786},

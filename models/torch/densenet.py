@@ -36,7 +36,11 @@ def run_dense_block(m: nn.Module, x: torch.Tensor, prefix: str, n: int) -> torch
 
 
 class DenseNetEncoder(nn.Module):
-    """DenseNet up to ``conv5_block<n>_concat``; ``forward`` returns the 4 skips (dict)."""
+    """DenseNet up to ``conv5_block<n>_concat``; ``encode`` returns the 4 skips (dict).
+
+    Layers are registered under their Keras names on the module itself (FC-DenseNet and
+    the classifier subclass it): state_dict keys are ``<keras layer>.<param>``.
+    """
 
     def __init__(self, n_layers: int = 121, caffe_exact: bool = False):
         super().__init__()
@@ -56,7 +60,7 @@ class DenseNetEncoder(nn.Module):
                 self.add_module(f"pool{s}_pool", nn.AvgPool2d(2, 2, ceil_mode=caffe_exact))
                 c //= 2
 
-    def forward(self, x: torch.Tensor) -> dict:
+    def encode(self, x: torch.Tensor) -> dict:
         x = self.pool1(torch.relu(self.conv1_bn(self.conv1_conv(x))))
         out = []
         for s, n in zip(range(2, 6), self.blocks):
@@ -67,8 +71,10 @@ class DenseNetEncoder(nn.Module):
                 x = g("pool")(g("conv")(torch.relu(g("bn")(x))))
         return dict(zip(skip_names(self.n_layers), out))
 
+    forward = encode
 
-class DenseNetClassifier(nn.Module):
+
+class DenseNetClassifier(DenseNetEncoder):
     """The full ImageNet net: encoder + ``bn`` (Caffe conv5_blk/bn), ReLU, global average
     pool and ``fc6`` (1x1 conv with bias), as DenseNet-Caffe."""
 
@@ -76,13 +82,11 @@ class DenseNetClassifier(nn.Module):
 
     def __init__(self, n_layers: int = 121, caffe_exact: bool = True,
                  num_classes: int = 1000):
-        super().__init__()
-        self.n_layers = n_layers
-        self.encoder = DenseNetEncoder(n_layers, caffe_exact)
-        c = self.encoder.channels[-1]
+        super().__init__(n_layers, caffe_exact)
+        c = self.channels[-1]
         self.bn = _bn(c, 1e-5 if caffe_exact else 1.001e-5)
         self.fc6 = nn.Conv2d(c, num_classes, 1)
 
     def forward(self, x):
-        x = list(self.encoder(x).values())[-1]
+        x = list(self.encode(x).values())[-1]
         return self.fc6(torch.relu(self.bn(x)).mean(dim=(2, 3), keepdim=True))

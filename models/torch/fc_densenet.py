@@ -13,7 +13,7 @@ from .densenet import DenseNetEncoder, add_dense_block, run_dense_block
 from .tconv import SameConvTranspose2d
 
 
-class FCDenseNet(nn.Module):
+class FCDenseNet(DenseNetEncoder):
     """Encoder skips 1/4..1/32, optional ``bottleneck`` dense block, three up steps
     (``transition_up<i>`` + concat + ``upsample<i>`` dense block), ``upsample_x4`` and
     ``score``. Returns logits ``(N, num_classes, H, W)``."""
@@ -21,9 +21,8 @@ class FCDenseNet(nn.Module):
     def __init__(self, num_classes: int = 2, n_layers: int = 201,
                  use_bottleneck: bool = False, bottleneck_blocks: int = 32,
                  caffe_exact: bool = False):
-        super().__init__()
-        self.n_layers = n_layers
-        self.encoder = enc = DenseNetEncoder(n_layers, caffe_exact)
+        super().__init__(n_layers, caffe_exact)
+        enc = self
         self.bottleneck_blocks = bottleneck_blocks if use_bottleneck else 0
         eps = 1.001e-5
         c = enc.channels[-1]
@@ -38,13 +37,13 @@ class FCDenseNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_multiple(f"fc_densenet{self.n_layers}", x.shape[-2], x.shape[-1], 32)
-        skips = list(self.encoder(x).values())
+        skips = list(self.encode(x).values())
         x = skips[-1]
         if self.bottleneck_blocks:
             x = run_dense_block(self, x, "bottleneck", self.bottleneck_blocks)
         for i in range(1, 4):
             x = torch.cat([getattr(self, f"transition_up{i}")(x), skips[-i - 1]], dim=1)
-            x = run_dense_block(self, x, f"upsample{i}", self.encoder.blocks[-i])
+            x = run_dense_block(self, x, f"upsample{i}", self.blocks[-i])
         return self.score(self.upsample_x4(x))
 
 

@@ -20,7 +20,11 @@ def conv_bn(m: nn.Module, name: str, cin: int, cout: int, k: int, stride: int = 
 
 
 class MobileNetV2Encoder(nn.Module):
-    """MobileNetV2 up to ``block_16_project``; ``forward`` returns the five skips (dict).
+    """MobileNetV2 up to ``block_16_project``; ``encode`` returns the five skips (dict).
+
+    Its layers are registered under their Keras names on the module itself, and the
+    UNet and the classifier subclass it, so a state_dict key is ``<keras layer>.<param>``
+    (the project's canonical torch/Keras key).
 
     ``caffe_exact=False``: the seed's Keras structure (ReLU6, eps 1e-3);
     ``caffe_exact=True``: shicai's Caffe net (``expanded_conv_expand``, ReLU, eps 1e-5).
@@ -44,7 +48,7 @@ class MobileNetV2Encoder(nn.Module):
         x = getattr(self, bn or f"{name}_BN")(getattr(self, name)(x))
         return self.act(x) if act else x
 
-    def forward(self, x: torch.Tensor) -> dict:
+    def encode(self, x: torch.Tensor) -> dict:
         skips = {}
         x = self._cbr(x, "Conv1", "bn_Conv1")
         for name, t, cin, cout, s, _ in BLOCKS:
@@ -62,22 +66,23 @@ class MobileNetV2Encoder(nn.Module):
         skips["block_16_project"] = x
         return {k: skips[k] for k in SKIPS}
 
+    forward = encode
 
-class MobileNetV2Classifier(nn.Module):
+
+class MobileNetV2Classifier(MobileNetV2Encoder):
     """The full ImageNet net: encoder + ``block_16_project_BN``, ``Conv_1`` 1x1 1280 + BN
     + ReLU, global average pool and ``fc7`` (1x1 conv with bias), as Caffe's net."""
 
     has_imagenet_head = True
 
     def __init__(self, caffe_exact: bool = True, num_classes: int = 1000):
-        super().__init__()
-        self.encoder = MobileNetV2Encoder(caffe_exact)
+        super().__init__(caffe_exact)
         eps = 1e-5 if caffe_exact else 1e-3
         self.block_16_project_BN = nn.BatchNorm2d(320, eps=eps, momentum=0.001)
         conv_bn(self, "Conv_1", 320, 1280, 1, eps=eps, bn_name="Conv_1_bn")
         self.fc7 = nn.Conv2d(1280, num_classes, 1)
 
     def forward(self, x):
-        x = self.block_16_project_BN(self.encoder(x)["block_16_project"])
-        x = self.encoder.act(self.Conv_1_bn(self.Conv_1(x)))
+        x = self.block_16_project_BN(self.encode(x)["block_16_project"])
+        x = self.act(self.Conv_1_bn(self.Conv_1(x)))
         return self.fc7(x.mean(dim=(2, 3), keepdim=True))

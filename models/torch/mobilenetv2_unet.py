@@ -17,14 +17,13 @@ def check_size(h: int, w: int) -> None:
     check_multiple("mobilenetv2_unet", h, w, 32)
 
 
-class MobileNetV2UNet(nn.Module):
+class MobileNetV2UNet(MobileNetV2Encoder):
     """Encoder skips 1/2..1/32, four upsample blocks (``upN_conv``/``upN_bn``, ReLU,
     concat with the skip), ``logits`` (stride-2 transposed conv with bias). Returns
     logits ``(N, num_classes, H, W)``."""
 
     def __init__(self, num_classes: int = 2, caffe_exact: bool = False):
-        super().__init__()
-        self.encoder = MobileNetV2Encoder(caffe_exact)
+        super().__init__(caffe_exact)
         chans = [c for c, _ in SKIPS.values()][::-1]   # 320, 576, 192, 144, 96
         cin = chans[0]
         for i, f in enumerate(UP_FILTERS, start=1):
@@ -35,7 +34,7 @@ class MobileNetV2UNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_size(x.shape[-2], x.shape[-1])
-        skips = list(self.encoder(x).values())[::-1]
+        skips = list(self.encode(x).values())[::-1]
         x = skips[0]
         for i, skip in enumerate(skips[1:], start=1):
             x = torch.relu(getattr(self, f"up{i}_bn")(getattr(self, f"up{i}_conv")(x)))

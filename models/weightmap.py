@@ -31,8 +31,8 @@ def caffe_weights(model_path, prototxt=None) -> dict:
     if str(model_path).endswith(".npz"):
         out: dict = {}
         with np.load(model_path) as z:
-            for key in sorted(z.files, key=lambda k: (k.rsplit(":", 1)[0], int(k.rsplit(":", 1)[1]))):
-                name, _, _ = key.rpartition(":")
+            order = sorted((k.rpartition(":")[0], int(k.rpartition(":")[2]), k) for k in z.files)
+            for name, _, key in order:
                 out.setdefault(name, []).append(np.asarray(z[key], np.float32))
         return out
     from ..converter import load
@@ -125,40 +125,3 @@ def assign(model, arrays: dict, framework: str) -> list:
             targets[k].assign(np.array(a, np.float32))
     return sorted(set(targets) - set(arrays))
 
-
-def blobs_from_params(weights) -> dict:
-    """``{layer: [blobs]}`` from the registry's ``CaffeWeights`` (``params[layer][name]``,
-    BatchNorm statistics already divided by Caffe's scale factor)."""
-    out = {}
-    for layer, p in weights.params.items():
-        if "running_mean" in p:
-            out[layer] = [p["running_mean"], p["running_var"], np.ones(1, np.float32)]
-        else:
-            out[layer] = [p["weight"]] + ([p["bias"]] if "bias" in p else [])
-    return out
-
-
-def registry_keymap(weights, shapes: dict, table, family: str, caffe_exact):
-    """The registry's key-map protocol (``create``): ``(weights, shapes, **build_args)``
-    -> an object with ``state`` (torch layout, canonical keys), ``fresh`` (key -> why it
-    keeps its initialisation) and ``classifier`` (keys sized by the classes: none here)."""
-    if not caffe_exact:
-        raise CaffeError(f"{family}: initialising from Caffe needs the Caffe-exact encoder; "
-                         "pass caffe_exact=True", field="caffe_exact")
-    state = convert(blobs_from_params(weights), table, "torch")
-    fresh = {k: "decoder: not in the Caffe ImageNet net" for k in shapes if k not in state}
-    try:
-        from .keymap import KeyMap   # the registry's class, where present
-    except ImportError:             # pragma: no cover - before the registry's create lands
-        from types import SimpleNamespace as KeyMap
-    return KeyMap(state=state, fresh=fresh, classifier=())
-
-
-def init_source(**kw):
-    """``InitSource(**kw)``, dropping fields this version of the registry lacks."""
-    from dataclasses import fields
-
-    from .registry import InitSource
-
-    names = {f.name for f in fields(InitSource)}
-    return InitSource(**{k: v for k, v in kw.items() if k in names})

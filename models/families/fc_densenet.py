@@ -17,7 +17,8 @@ count is the same in both variants.
 from __future__ import annotations
 
 from ..registry import Preprocessing, register_model
-from ..weightmap import assign, caffe_weights, convert, init_source, registry_keymap
+from ..keymap_protocol import init_source, registry_keymap
+from ..weightmap import assign, caffe_weights, convert
 
 BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32)}
 GROWTH = 32

@@ -23,7 +23,8 @@ Two encoders (both use explicit symmetric padding, in both frameworks):
 from __future__ import annotations
 
 from ..registry import Preprocessing, register_model
-from ..weightmap import assign, caffe_weights, convert, init_source, registry_keymap
+from ..keymap_protocol import init_source, registry_keymap
+from ..weightmap import assign, caffe_weights, convert
 
 #: (keras block name, expansion, in, out, stride, Caffe prefix), in order
 BLOCKS = [("expanded_conv", 1, 32, 16, 1, "conv2_1")] + [

@@ -80,11 +80,18 @@ def test_fc_densenet_counts_torch(n, bottleneck):
     assert torch_count(m) == FD.COUNTS[(n, bottleneck)]
 
 
-def test_unet_caffe_exact_count_both_frameworks():
-    assert torch_count(build("mobilenetv2_unet", "torch", caffe_exact=True)) == UNET_CAFFE_COUNT
+def test_unet_caffe_exact_both_frameworks():
+    """The Caffe-exact variant: documented count, and torch == Keras on the same weights."""
+    t = build("mobilenetv2_unet", "torch", caffe_exact=True).eval()
+    assert torch_count(t) == UNET_CAFFE_COUNT
     k = build("mobilenetv2_unet", "tf", caffe_exact=True)
     assert k.count_params() == UNET_CAFFE_COUNT
     assert UNET_CAFFE_COUNT - get_model("mobilenetv2_unet").param_counts[2] == 1152
+    randomise_bn(t)
+    torch_to_keras(t, k)
+    a, b = logits(t, k, X)
+    assert a.shape == (1, 2, *SIZE)
+    assert np.abs(a - b).max() <= tol(a)
 
 
 def test_same_weights_same_logits(pair):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..converter import load
 from ..converter.errors import CaffeError
 
 
@@ -35,8 +36,6 @@ def caffe_weights(model_path, prototxt=None) -> dict:
             for name, _, key in order:
                 out.setdefault(name, []).append(np.asarray(z[key], np.float32))
         return out
-    from ..converter import load
-
     net = load(model_path, prototxt)
     return {l.name: [np.asarray(b, np.float32) for b in l.blobs] for l in net.layers if l.blobs}
 

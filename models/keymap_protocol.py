@@ -7,18 +7,12 @@ model's canonical keys; it expects ``state`` (torch layout), ``fresh`` and ``cla
 """
 from __future__ import annotations
 
-from dataclasses import fields
-
 import numpy as np
 
 from ..converter.errors import CaffeError
-from .registry import InitSource
 from .weightmap import convert
 
-try:
-    from .keymap import KeyMap       # the registry's result class, where present
-except ImportError:                  # pragma: no cover - before create()'s key maps land
-    from types import SimpleNamespace as KeyMap
+from .keymap import KeyMap
 
 
 def blobs_from_params(weights) -> dict:
@@ -43,9 +37,3 @@ def registry_keymap(weights, shapes: dict, table, family: str, caffe_exact):
     state = convert(blobs_from_params(weights), table, "torch")
     fresh = {k: "decoder: not in the Caffe ImageNet net" for k in shapes if k not in state}
     return KeyMap(state=state, fresh=fresh, classifier=())
-
-
-def init_source(**kw):
-    """``InitSource(**kw)``, dropping fields this version of the registry lacks."""
-    names = {f.name for f in fields(InitSource)}
-    return InitSource(**{k: v for k, v in kw.items() if k in names})

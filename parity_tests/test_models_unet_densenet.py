@@ -188,3 +188,21 @@ def test_seed_entry_points(monkeypatch):
                                       use_bottleneck=False, bottleneck_blocks=32)),
         ("fc_densenet201", "tf", dict(num_classes=4, input_size=(96, 64),   # as the seed
                                       use_bottleneck=True, bottleneck_blocks=3))]
+
+
+def test_create_from_caffe_builds_the_caffe_exact_encoder():
+    """``create(init=<Caffe MobileNetV2>)`` picks the init source and its builder
+    arguments (``caffe_exact=True``) without the user passing them, and fills the encoder
+    with the caffemodel's tensors (BN folded statistics aside, conv1 is copied as is)."""
+    import torch
+
+    from caffe2ss.models import create
+    from caffe2ss.models.caffe_weights import read_caffe_weights
+
+    path = DATA / "backbones" / "mobilenet_v2" / "weights.caffemodel"
+    model = create("mobilenetv2_unet", "torch", num_classes=2, init=str(path))
+    assert torch_count(model) == UNET_CAFFE_COUNT
+    conv1 = read_caffe_weights(str(path)).params["conv1"]["weight"]
+    state = model.state_dict()
+    got = [v for k, v in state.items() if v.shape == torch.Size(conv1.shape)]
+    assert any(np.array_equal(v.numpy(), conv1) for v in got)

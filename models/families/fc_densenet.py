@@ -16,8 +16,8 @@ count is the same in both variants.
 """
 from __future__ import annotations
 
-from ..registry import Preprocessing, register_model
-from ..keymap_protocol import init_source, registry_keymap
+from ..registry import InitSource, Preprocessing, register_model
+from ..keymap_protocol import registry_keymap
 from ..weightmap import assign, caffe_weights, convert
 
 BLOCKS = {121: (6, 12, 24, 16), 169: (6, 12, 32, 32), 201: (6, 12, 48, 32)}
@@ -105,10 +105,11 @@ for _n in (121, 169, 201):
         num_classes=2,
         input_multiple=32,
         preprocessing=PREPROCESSING,
-        init_sources=(init_source(
+        init_sources=(InitSource(
             name=f"DenseNet-Caffe {_n} (shicai)",
             prototxt=f"DenseNet-Caffe__DenseNet_{_n}.prototxt",
             keymap=f"caffe2ss.models.families.fc_densenet:create_keymap{_n}",
+            build_args={"caffe_exact": True},
             signature=(f"conv4_{BLOCKS[_n][2]}/x2", f"conv5_{BLOCKS[_n][3]}/x2"),
             note="encoder only (builds caffe_exact=True: BN eps 1e-5, ceil AVE pools); "
                  "pool1 has ceil_mode: false"),),

@@ -22,8 +22,8 @@ Two encoders (both use explicit symmetric padding, in both frameworks):
 """
 from __future__ import annotations
 
-from ..registry import Preprocessing, register_model
-from ..keymap_protocol import init_source, registry_keymap
+from ..registry import InitSource, Preprocessing, register_model
+from ..keymap_protocol import registry_keymap
 from ..weightmap import assign, caffe_weights, convert
 
 #: (keras block name, expansion, in, out, stride, Caffe prefix), in order
@@ -122,10 +122,11 @@ register_model(
     num_classes=2,
     input_multiple=32,
     preprocessing=PREPROCESSING,
-    init_sources=(init_source(
+    init_sources=(InitSource(
         name="MobileNet-Caffe v2 (shicai)",
         prototxt="MobileNet-Caffe__mobilenet_v2_deploy.prototxt",
         keymap="caffe2ss.models.families.mobilenetv2_unet:create_keymap",
+        build_args={"caffe_exact": True},
         signature=("conv2_1/expand", "conv2_2/dwise", "conv6_3/linear"),
         note="encoder only; builds the Caffe-exact encoder (caffe_exact=True, +1,152 "
              "parameters: conv2_1/expand)"),),

@@ -90,6 +90,13 @@ class Net:
     #: the net definition as prototxt text (no weights), in the ``fork``'s schema; lets
     #: a converted output be rebuilt without the original files.
     definition: str = ""
+    #: weighted layers dropped because they consume labels or dropped blobs (a converter
+    #: refuses to write such a net: see ``reader.weights.check_weights``)
+    dropped_weighted: list[str] = field(default_factory=list)
+    #: names of the caffemodel's layers that carry weights (empty without a caffemodel)
+    source_weighted: list[str] = field(default_factory=list)
+    #: how the caffemodel stores its weights (``reader.storage``); {} without one
+    storage: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ queries
     def layer(self, name: str) -> Layer:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..backends import ONNX_DEFAULT_OPSET, get_backend
 from ..reader.load import load
-from .common import add_model_args, framework_list, input_shapes
+from .common import (add_input_arg, add_model_args, framework_list, input_names,
+                     input_shapes)
 
 HELP = "convert weights (and graph) to a framework"
 
@@ -14,6 +15,7 @@ HELP = "convert weights (and graph) to a framework"
 def add_arguments(p) -> None:
     """The ``convert`` options; the ONNX opset default is the backend registry's."""
     add_model_args(p)
+    add_input_arg(p)
     p.add_argument("--to", required=True, choices=framework_list())
     p.add_argument("-o", "--output", required=True, help="output path (file or prefix)")
     p.add_argument("--input-shape", help="N,C,H,W used for export (default: declared)")
@@ -29,7 +31,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     """Convert and print the written paths."""
     backend = get_backend(args.to)
-    net = load(args.model, args.prototxt, args.fork)
+    net = load(args.model, args.prototxt, args.fork, input_names(args))
     print(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
           f"inputs {dict(net.inputs)}", file=sys.stderr)
     shapes = input_shapes(net, args)

@@ -19,8 +19,12 @@ from .sniff import is_prototxt, map_file, read_text, refuse_containers
 
 __all__ = ["FORKS", "detect_text_fork", "load", "load_definition"]
 
-def load(model=None, prototxt=None, fork: str | None = None) -> Net:
-    """Load a Caffe net (definition + weights) into the IR. See the module docstring."""
+def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net:
+    """Load a Caffe net (definition + weights) into the IR. See the module docstring.
+
+    ``inputs``: data-layer tops to use as the net's inputs (``--input``); by default
+    they are chosen by use.
+    """
     if fork is not None and fork not in FORKS:
         raise CaffeError(f"unknown fork '{fork}'; choose one of {', '.join(FORKS)}",
                          field="fork")
@@ -58,7 +62,7 @@ def load(model=None, prototxt=None, fork: str | None = None) -> Net:
         fmt = "prototxt+caffemodel" if weights is not None else "prototxt"
     msg, net_fork, def_file = definition
     try:
-        net = build_net(msg, net_fork, weights)
+        net = build_net(msg, net_fork, weights, inputs)
     except CaffeError as e:
         raise e.with_context(file=def_file) from None
     net.warnings[:0] = warnings

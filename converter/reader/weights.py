@@ -44,7 +44,22 @@ def missing_weights(net: Net) -> list[str]:
 
 
 def check_weights(net: Net) -> None:
-    """Raise one :class:`CaffeError` naming every layer without its weights."""
+    """Raise one :class:`CaffeError` if the net cannot be converted faithfully.
+
+    Refused: a weighted layer dropped because it consumes a label (the wrong input was
+    chosen), a net that keeps none of the caffemodel's weighted layers, and layers
+    without their weights (all named at once).
+    """
+    if net.dropped_weighted:
+        raise CaffeError(f"weighted layers {', '.join(repr(n) for n in net.dropped_weighted)} "
+                         "would be dropped: they consume a label or a dropped blob. Choose "
+                         f"the net's input with --input NAME (now: {', '.join(net.inputs)})",
+                         layer=net.dropped_weighted[0], field="bottom")
+    if net.source_weighted and not net.param_layers():
+        raise CaffeError(f"the output would have no parameters, but the caffemodel has "
+                         f"{len(net.source_weighted)} weighted layers (e.g. "
+                         f"'{net.source_weighted[0]}'): the net definition does not use "
+                         "them; check --prototxt and --input", field="blobs")
     missing = missing_weights(net)
     if missing:
         raise CaffeError(f"no weights for {', '.join(repr(m) for m in missing)}: give the "

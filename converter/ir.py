@@ -79,6 +79,8 @@ class Net:
     inputs: dict[str, Optional[Shape]]
     layers: list[Layer]
     fork: str = "bvlc"
+    #: why this fork was chosen, when the bytes alone were ambiguous (e.g. pooling 13)
+    fork_reason: str = ""
     #: "caffemodel", "prototxt" or "prototxt+caffemodel".
     format: str = "caffemodel"
     #: wire format of the definition: "V2" (layer), "V1" (layers) or "V0".

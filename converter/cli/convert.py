@@ -34,6 +34,8 @@ def run(args) -> int:
     net = load(args.model, args.prototxt, args.fork, input_names(args))
     print(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
           f"inputs {dict(net.inputs)}", file=sys.stderr)
+    if net.fork_reason:
+        print(f"note: {net.fork_reason}", file=sys.stderr)
     shapes = input_shapes(net, args)
     options = {"torch": {"format": args.format}, "tf": {"saved_model": args.saved_model},
                "onnx": {"dynamic_hw": args.dynamic_hw, "opset": args.opset}}[args.to]

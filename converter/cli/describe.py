@@ -8,7 +8,7 @@ from ..ir import Net
 def describe(net: Net, input_shapes=None) -> dict:
     """The inspect JSON contract.
 
-    ``{"format", "fork", "layer_format", "inputs": {name: shape|null}, "layers": [{"name",
+    ``{"format", "fork", "fork_reason", "layer_format", "inputs": {name: shape|null}, "layers": [{"name",
     "type", "bottoms", "tops", "params": [[dims]...], "top_shapes": [[dims]...]|null}],
     "outputs", "preprocessing", "notes", "warnings", "shape_error"}``. ``params`` are the
     weight shapes as Caffe holds them; ``top_shapes`` are Caffe's NCHW shapes (null when
@@ -26,6 +26,7 @@ def describe(net: Net, input_shapes=None) -> dict:
     return {
         "format": net.format,
         "fork": net.fork,
+        "fork_reason": net.fork_reason or None,
         "layer_format": net.layer_format,
         "name": net.name,
         "inputs": {k: list(v) if v else None for k, v in inputs.items()},
@@ -51,6 +52,7 @@ def render(desc: dict) -> str:
     out = [f"net:     {desc['name'] or '(unnamed)'}",
            f"format:  {desc['format']} ({desc['layer_format']} layers)",
            f"fork:    {desc['fork']}",
+           *([f"         ({desc['fork_reason']})"] if desc.get("fork_reason") else []),
            "inputs:  " + ", ".join(f"{k} {_fmt([v]) if v else '(shape unknown)'}"
                                    for k, v in desc["inputs"].items()),
            "outputs: " + ", ".join(desc["outputs"]), ""]

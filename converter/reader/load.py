@@ -5,13 +5,15 @@
   used (the training net, usually: its data layers become inputs, losses are dropped).
 * ``prototxt`` (optional, text) overrides the embedded definition; weights are then
   matched to its layers by name, as Caffe does.
-* ``fork`` forces the schema: ``"bvlc"``, ``"deeplab_v1"`` or ``"deeplab_v2"``;
-  by default it is detected from the bytes (see :mod:`.forks`).
+* ``fork`` forces the schema: ``"bvlc"``, ``"deeplab_v1"``, ``"deeplab_v2"`` or
+  ``"ceil_mode"``; by default it is detected from the bytes (see :mod:`..forks`; the
+  meaning of pooling field 13 is decided by :mod:`..forks.pool13`).
 """
 from __future__ import annotations
 
 from ..errors import CaffeError
 from ..forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
+from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
 from .netbuild import build_net
 from .scan import scan_caffemodel
@@ -35,6 +37,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     fmt = None
     sources = {}
     warnings: list[str] = []
+    reason = ""
     if model is not None:
         buf = map_file(model)
         sources["model"] = str(model)
@@ -51,6 +54,10 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
             weights = scanned.layers
             if prototxt is None:
                 f = fork or scanned.fork_hint()
+                if f in ("bvlc", "ceil_mode") and pool13_layers(scanned):
+                    f, reason = (f, f"pooling field 13 read as the {f} schema says: "
+                                 "--fork given") if fork else \
+                        choose_pool13(scanned, lambda g: _trial(model, scanned, g, inputs))
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
                 definition = (parse_binary(model, scanned, module, f), f, model)
@@ -66,10 +73,17 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     except CaffeError as e:
         raise e.with_context(file=def_file) from None
     net.warnings[:0] = warnings
+    net.fork_reason = reason
     net.format = fmt
     net.source = sources
     net.definition = _definition_text(msg)
     return net
+
+
+def _trial(model, scanned, fork: str, inputs) -> Net:
+    """The net as ``fork``'s schema reads the caffemodel (for :func:`choose_pool13`)."""
+    module = schema(fork)
+    return build_net(parse_binary(model, scanned, module, fork), fork, scanned.layers, inputs)
 
 
 def load_definition(text: str, fork: str) -> Net:

@@ -95,38 +95,25 @@ def fp16_blob(arr: np.ndarray, legacy: bool = False, dtype_code: int = 2,
     return out
 
 
-def with_fp16_blobs(model: bytes, types=("Convolution", "InnerProduct")) -> bytes:
+def with_fp16_blobs(model: bytes, types=("Convolution", "InnerProduct"),
+                    legacy: bool = False) -> bytes:
     """Re-encode a V2 caffemodel like shrinkCaffeModel: blobs of ``types`` to float16."""
     net = caffe_pb2.NetParameter()
     net.ParseFromString(model)
-    out = b""
-    for field_desc, value in net.ListFields():
-        if field_desc.name != "layer":
-            out += _field(field_desc, value)
-    for lp in net.layer:
-        if lp.type not in types or not lp.blobs:
-            out += encode_len_field(100, lp.SerializeToString())
-            continue
-        blobs = [np.asarray(b.data, np.float32).reshape(tuple(b.shape.dim)) for b in lp.blobs]
-        del lp.blobs[:]
-        body = lp.SerializeToString()
-        for arr in blobs:
-            body += encode_len_field(7, fp16_blob(arr))
+    layers = list(net.layer)
+    del net.layer[:]
+    out = net.SerializeToString()  # every other field; `layer` (100) comes last anyway
+    for lp in layers:
+        if lp.type in types and lp.blobs:
+            blobs = [np.asarray(b.data, np.float32).reshape(tuple(b.shape.dim))
+                     for b in lp.blobs]
+            del lp.blobs[:]
+            body = lp.SerializeToString()
+            body += b"".join(encode_len_field(7, fp16_blob(a, legacy)) for a in blobs)
+        else:
+            body = lp.SerializeToString()
         out += encode_len_field(100, body)
     return out
-
-
-def _field(desc, value) -> bytes:
-    m = caffe_pb2.NetParameter()
-    f = getattr(m, desc.name)
-    if desc.label == desc.LABEL_REPEATED:
-        (f.extend(value) if desc.type != desc.TYPE_MESSAGE else
-         [f.add().CopyFrom(v) for v in value])
-    elif desc.type == desc.TYPE_MESSAGE:
-        f.CopyFrom(value)
-    else:
-        setattr(m, desc.name, value)
-    return m.SerializeToString()
 
 
 __all__ = ["LEN", "blob_proto", "fp16_blob", "key", "layer", "mtcnn_det1",

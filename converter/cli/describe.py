@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..errors import CaffeError
 from ..ir import Net
+from ..reader.storage import render as render_storage
 
 
 def describe(net: Net, input_shapes=None) -> dict:
@@ -10,7 +11,8 @@ def describe(net: Net, input_shapes=None) -> dict:
 
     ``{"format", "fork", "fork_reason", "layer_format", "inputs": {name: shape|null}, "layers": [{"name",
     "type", "bottoms", "tops", "params": [[dims]...], "top_shapes": [[dims]...]|null}],
-    "outputs", "preprocessing", "notes", "warnings", "shape_error"}``. ``params`` are the
+    "outputs", "preprocessing", "storage", "notes", "warnings", "shape_error"}``;
+    ``storage`` (null without a caffemodel) is :func:`..reader.storage.summarize`'s. ``params`` are the
     weight shapes as Caffe holds them; ``top_shapes`` are Caffe's NCHW shapes (null when
     no input shape is known).
     """
@@ -37,6 +39,7 @@ def describe(net: Net, input_shapes=None) -> dict:
             "top_shapes": [list(s) for s in per_layer[l.name]] if per_layer else None,
         } for l in net.layers if not l.synthetic],
         "preprocessing": net.preprocessing.as_dict(),
+        "storage": net.storage or None,
         "notes": list(net.notes),
         "warnings": list(net.warnings),
         "shape_error": shape_error,
@@ -67,6 +70,7 @@ def render(desc: dict) -> str:
     out.append("")
     out.append(f"preprocessing: {pre['channel_order']}, {pre['value_range']}, mean "
                f"{pre['mean'] if pre['mean'] else 'unknown'} ({pre['source']})")
+    out.extend(render_storage(desc.get("storage")))
     if desc["shape_error"]:
         out.append(f"shapes: {desc['shape_error']}")
     for n in desc["notes"]:

@@ -17,6 +17,7 @@ from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
 from .netbuild import build_net
 from .scan import scan_caffemodel
+from .storage import summarize
 from .sniff import is_prototxt, map_file, read_text, refuse_containers
 
 __all__ = ["FORKS", "detect_text_fork", "load", "load_definition"]
@@ -74,6 +75,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
         raise e.with_context(file=def_file) from None
     net.warnings[:0] = warnings
     net.fork_reason = reason
+    net.storage = summarize(weights) if weights is not None else {}
     net.format = fmt
     net.source = sources
     net.definition = _definition_text(msg)

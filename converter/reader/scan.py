@@ -35,6 +35,8 @@ class ScannedLayer:
     fields: set = field(default_factory=set)
     conv_fields: dict = field(default_factory=dict)
     offset: int = 0                                 # byte offset of the layer in the file
+    #: how each blob is stored: "data", "double_data", "raw_data:FLOAT16", ...
+    storage: list = field(default_factory=list)
     #: PoolingParameter field 13 (BVLC round_mode / the forks' ceil_mode), if set
     pool13: int | None = None
 
@@ -157,7 +159,7 @@ def _scan_layer(buf, start, end, number, file, where):
         sl.name = v0_name or sl.name  # Caffe's V0 upgrade names the layer after V0's name
         for i, (bs, be) in enumerate(blob_ranges):
             sl.blobs.append(read_blob(buf, bs, be, file=file, layer=sl.name or None,
-                                      index=i))
+                                      index=i, storage=sl.storage))
     except CaffeError as e:
         err = e.with_context(layer=sl.name or None)
         if e.field and not e.field.startswith(where):

@@ -172,8 +172,13 @@ class Net:
         """
         return infer_shapes(self, self.resolve_input_shapes(input_shapes))
 
-    def top_shapes(self, input_shapes=None) -> dict[str, list[Shape]]:
-        """Layer name -> the shapes of its tops as that layer produces them."""
+    def top_shapes(self, input_shapes=None, require_weights=False) -> dict[str, list[Shape]]:
+        """Layer name -> the shapes of its tops as that layer produces them.
+
+        ``require_weights``: a weighted layer without weights is an error (see
+        :func:`.shapes.infer_shapes`).
+        """
         per_layer: dict[str, list[Shape]] = {}
-        infer_shapes(self, self.resolve_input_shapes(input_shapes), per_layer=per_layer)
+        infer_shapes(self, self.resolve_input_shapes(input_shapes), per_layer=per_layer,
+                     require_weights=require_weights)
         return per_layer

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..backends import ONNX_DEFAULT_OPSET, get_backend
 from ..reader.load import load
+from ..reader.weights import check_weights
 from .common import (add_input_arg, add_model_args, framework_list, input_names,
                      input_shapes)
 
@@ -37,6 +38,7 @@ def run(args) -> int:
     if net.fork_reason:
         print(f"note: {net.fork_reason}", file=sys.stderr)
     shapes = input_shapes(net, args)
+    check_weights(net, shapes)  # the same first disagreement as `inspect` reports
     options = {"torch": {"format": args.format}, "tf": {"saved_model": args.saved_model},
                "onnx": {"dynamic_hw": args.dynamic_hw, "opset": args.opset}}[args.to]
     input_shape = next(iter(shapes.values())) if shapes else None

@@ -18,7 +18,7 @@ def describe(net: Net, input_shapes=None) -> dict:
     """
     per_layer, shape_error = None, None
     try:
-        per_layer = net.top_shapes(input_shapes)
+        per_layer = net.top_shapes(input_shapes, require_weights=net.format != "prototxt")
         inputs = net.resolve_input_shapes(input_shapes)
     except CaffeError as e:
         if "has no declared shape" not in e.message:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..errors import CaffeError
 from ..forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
+from ..forks.foreign import binary_note
 from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
 from .netbuild import build_net
@@ -38,7 +39,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     fmt = None
     sources = {}
     warnings: list[str] = []
-    reason = ""
+    reason = foreign = ""
     if model is not None:
         buf = map_file(model)
         sources["model"] = str(model)
@@ -61,6 +62,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                         choose_pool13(scanned, lambda g: _trial(model, scanned, g, inputs))
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
+                foreign = binary_note(scanned, module, f)
                 definition = (parse_binary(model, scanned, module, f), f, model)
                 fmt = "caffemodel"
     if prototxt is not None:
@@ -72,8 +74,10 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     try:
         net = build_net(msg, net_fork, weights, inputs)
     except CaffeError as e:
+        if foreign:
+            e.message = f"{e.message}. Note: {foreign}"
         raise e.with_context(file=def_file) from None
-    net.warnings[:0] = warnings
+    net.warnings[:0] = warnings + ([foreign] if foreign else [])
     net.fork_reason = reason
     net.storage = summarize(weights) if weights is not None else {}
     net.format = fmt

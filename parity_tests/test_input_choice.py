@@ -120,3 +120,31 @@ def test_no_parameters_left_is_refused(tmp_path):
     net = load(model, proto)
     with pytest.raises(CaffeError, match="no parameters.*8 weighted layers.*conv1"):
         check_weights(net)
+
+
+def pooled_pair(tmp_path):
+    """One data layer, two tops, each through a Pooling layer: no weights to tell them apart."""
+    net = caffe_pb2.NetParameter(name="pair")
+    layer(net, "pair", "Data", [], ["img_a", "img_b"])
+    for t in ("a", "b"):
+        layer(net, f"pool_{t}", "Pooling", [f"img_{t}"], [f"pool_{t}"],
+              pooling_param={"pool": 0, "kernel_size": 2, "stride": 2})
+    p = tmp_path / "pooled_pair.caffemodel"
+    p.write_bytes(net.SerializeToString())
+    return p
+
+
+def test_parity_input_names_the_blob(tmp_path, capsys):
+    """``parity --input NAME=X.npy``: the input is named where the data layers offer two."""
+    pytest.importorskip("torch")
+    model = pooled_pair(tmp_path)
+    net = load(model, inputs=["img_b"])
+    x = np.random.default_rng(3).standard_normal((1, 3, 6, 6)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    ref = {k: v.astype(np.float32) for k, v in cn.run_net(net, {"img_b": x}).items()}
+    np.savez(tmp_path / "ref.npz", **ref)
+    argv = ["parity", str(model), "--reference", str(tmp_path / "ref.npz")]
+    assert main(argv + ["--input", f"img_b={tmp_path / 'x.npy'}"]) == 0
+    assert "PASS" in capsys.readouterr().out
+    assert main(argv + ["--input", str(tmp_path / "x.npy")]) == 2
+    assert "--input img_a,img_b" in capsys.readouterr().err

@@ -31,13 +31,17 @@ def blob_proto(arr: np.ndarray) -> caffe_pb2.BlobProto:
 
 
 def layer(net, name, type_, bottoms=(), tops=(), blobs=(), **params):
+    """Append a V2 layer; ``params``: ``{param_field: {field: value or list}}``."""
     lp = net.layer.add(name=name, type=type_)
     lp.bottom.extend(bottoms)
     lp.top.extend(tops)
-    for k, v in params.items():
-        getattr(lp, k).CopyFrom(v) if not isinstance(v, dict) else \
-            [setattr(getattr(lp, k), a, b) if not isinstance(b, (list, tuple)) else
-             getattr(getattr(lp, k), a).extend(b) for a, b in v.items()]
+    for pname, fields in params.items():
+        msg = getattr(lp, pname)
+        for k, v in fields.items():
+            if isinstance(v, (list, tuple)):
+                getattr(msg, k).extend(v)
+            else:
+                setattr(msg, k, v)
     for arr in blobs:
         lp.blobs.add().CopyFrom(blob_proto(arr))
     return lp

@@ -175,3 +175,18 @@ def test_real_densenet121_without_prototxt():
             r = ref[name]
             assert ours[name].shape == r.shape, name
             assert float(np.abs(ours[name] - r).max()) <= RTOL * max(1, float(np.abs(r).max()))
+
+
+def test_inisis_fork_fields_mean_ceil_mode(tmp_path):
+    """13 = 1 alone reads as BVLC FLOOR; beside a field only the inisis fork has (503
+    relu6_param), it is that fork's ``ceil_mode: true``."""
+    from caffe2ss.converter.reader.wire import encode_len_field
+
+    net = caffe_pb2.NetParameter()
+    net.ParseFromString(net_bytes(1))
+    relu = caffe_pb2.LayerParameter(name="relu", type="ReLU", bottom=["fc"], top=["fc"])
+    model = write(tmp_path, net.SerializeToString() + encode_len_field(
+        100, relu.SerializeToString() + encode_len_field(503, b"")))
+    loaded = load(model)
+    assert loaded.fork == "ceil_mode" and "503" in loaded.fork_reason
+    assert loaded.infer_shapes()["pool1"] == (1, 8) + CEIL

@@ -10,7 +10,9 @@ which schema wrote it, so the meaning is decided from evidence, in this order:
 2. a shape check: the net is built with both meanings and its shapes inferred from the
    declared input; a meaning under which a weight shape (an InnerProduct after the
    pool) or a layer's shape rule fails is ruled out;
-3. otherwise, what an explicit value says: Caffe writes field 13 only when the
+3. the fork's other fields: LayerParameter numbers only the inisis fork (the oracle's
+   build, which declares ``ceil_mode``) uses (:data:`.foreign.LAYER_FIELDS`);
+4. otherwise, what an explicit value says: Caffe writes field 13 only when the
    prototxt set it, and people write the non-default. 13 = 0 is BVLC's default
    (``round_mode: CEIL``, rarely written) but the ceil_mode forks' reason to write the
    field (``ceil_mode: false``), so any 0 means ceil_mode; only 1s mean BVLC FLOOR.
@@ -20,6 +22,7 @@ The chosen meaning and the reason are returned for the caller to state.
 from __future__ import annotations
 
 from ..errors import CaffeError
+from .foreign import LAYER_FIELDS, ORACLE
 
 
 def pool13_layers(scanned) -> dict[str, int]:
@@ -31,6 +34,13 @@ def _describe(values: dict[str, int]) -> str:
     items = [f"'{k}' = {v}" for k, v in list(values.items())[:4]]
     more = f" and {len(values) - 4} more" if len(values) > 4 else ""
     return ", ".join(items) + more
+
+
+def _inisis_fields(scanned) -> list[int]:
+    """LayerParameter numbers in the file that only the inisis fork uses."""
+    own = {n for n, (fork, _) in LAYER_FIELDS.items() if fork == ORACLE}
+    return sorted({n for l in scanned.layers if l.v2_type is not None
+                   for n in l.fields & own})
 
 
 def _shape_verdict(build) -> dict[str, bool | None]:
@@ -58,6 +68,10 @@ def choose_pool13(scanned, build) -> tuple[str, str]:
         fork = fits[0]
         why = ("only this meaning gives shapes that agree with the weights and the "
                "declared input")
+    elif _inisis_fields(scanned):
+        fork = "ceil_mode"
+        why = (f"the file has LayerParameter fields {_inisis_fields(scanned)[:4]} of "
+               f"{ORACLE}, which declares ceil_mode")
     elif any(v == 0 for v in values.values()):
         fork = "ceil_mode"
         why = ("13 = 0 is written explicitly, which BVLC's default round_mode CEIL never "

@@ -148,3 +148,15 @@ def test_parity_input_names_the_blob(tmp_path, capsys):
     assert "PASS" in capsys.readouterr().out
     assert main(argv + ["--input", str(tmp_path / "x.npy")]) == 2
     assert "--input img_a,img_b" in capsys.readouterr().err
+
+
+def test_onnx_graph_starts_at_the_data_top(det1, tmp_path):
+    """Before the fix the ONNX graph was Slice ops on the label; now the convolutions."""
+    onnx = pytest.importorskip("onnx")
+    out = tmp_path / "det1.onnx"
+    assert main(["convert", str(det1), "--to", "onnx", "-o", str(out),
+                 "--input-shape", "1,3,12,12"]) == 0
+    graph = onnx.load(str(out)).graph
+    assert [i.name for i in graph.input] == ["data12face"]
+    ops = [n.op_type for n in graph.node]
+    assert ops.count("Conv") == 5 and "Slice" not in ops

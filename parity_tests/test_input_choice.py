@@ -160,3 +160,11 @@ def test_onnx_graph_starts_at_the_data_top(det1, tmp_path):
     assert [i.name for i in graph.input] == ["data12face"]
     ops = [n.op_type for n in graph.node]
     assert ops.count("Conv") == 5 and "Slice" not in ops
+
+
+def test_named_inputs_survive_the_sidecar_round_trip(tmp_path):
+    from caffe2ss.converter import load_definition
+
+    net = load(pooled_pair(tmp_path), inputs=["img_b"])
+    again = load_definition(net.definition, net.fork)
+    assert list(again.inputs) == ["img_b"] and [l.name for l in again.layers] == ["pool_b"]

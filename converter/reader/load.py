@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+import re
+
 from ..errors import CaffeError
 from ..forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
 from ..forks.foreign import binary_note
@@ -22,6 +24,9 @@ from .storage import summarize
 from .sniff import is_prototxt, map_file, read_text, refuse_containers
 
 __all__ = ["FORKS", "detect_text_fork", "load", "load_definition"]
+
+#: first line of a definition whose inputs were named with ``--input`` (a comment)
+_INPUTS_LINE = "# caffe2ss --input "
 
 def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net:
     """Load a Caffe net (definition + weights) into the IR. See the module docstring.
@@ -83,6 +88,8 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     net.format = fmt
     net.source = sources
     net.definition = _definition_text(msg)
+    if inputs:  # the user's choice travels with the definition (sidecars rebuild from it)
+        net.definition = f"{_INPUTS_LINE}{','.join(net.inputs)}\n{net.definition}"
     return net
 
 
@@ -95,7 +102,8 @@ def _trial(model, scanned, fork: str, inputs) -> Net:
 def load_definition(text: str, fork: str) -> Net:
     """Build a weightless :class:`Net` from prototxt text (e.g. a sidecar's definition)."""
     msg, f, _ = parse_text("<definition>", text.encode("utf-8"), fork)
-    net = build_net(msg, f, None)
+    chosen = re.match(re.escape(_INPUTS_LINE) + r"(\S+)", text)
+    net = build_net(msg, f, None, chosen.group(1).split(",") if chosen else None)
     net.format = "prototxt"
     net.definition = text
     return net

@@ -107,12 +107,12 @@ def test_ssd_caffemodel_names_the_fork(tmp_path):
 def test_ssd_train_fields_are_flagged_not_silent(tmp_path, capsys):
     """An SSD train net whose fork layers are all dropped still says where it is from."""
     model = tmp_path / "ssd_train.caffemodel"
-    model.write_bytes(header()[:0] + ssd_layer("data", "AnnotatedData", [], ["data", "label"],
-                                               {200: b"\x08\x01"})
+    model.write_bytes(ssd_layer("data", "AnnotatedData", [], ["data", "label"],
+                                {200: b"\x08\x01"})
                       + conv0()
                       + ssd_layer("mbox_loss", "MultiBoxLoss", ["conv0", "label"],
                                   ["mbox_loss"], {201: b"\x08\x15"}))
-    net = load(model, inputs=None)
+    net = load(model)
     assert net.fork == "bvlc" and list(net.inputs) == ["data"]
     assert any("200 annotated_data_param" in w and "SSD fork" in w for w in net.warnings)
     assert main(["inspect", str(model), "--input-shape", "1,3,8,8"]) == 0

@@ -148,3 +148,17 @@ def test_convert_and_inspect_report_the_same_first_disagreement(tmp_path, capsys
         assert rc == 2
     assert len(errors[0]) == 1 and expect in errors[0][0]
     assert errors[0] == errors[1] == errors[2]
+
+
+def test_ceil_mode_in_a_deeplab_v2_prototxt_names_its_fork(tmp_path):
+    """PSPNet-style text: DeepLab v2's Interp beside pooling's ceil_mode."""
+    p = tmp_path / "psp.prototxt"
+    p.write_text('input: "data"\nlayer { name: "pool" type: "Pooling" bottom: "data" '
+                 'top: "pool" pooling_param { kernel_size: 3 stride: 2 ceil_mode: false } }\n'
+                 'layer { name: "up" type: "Interp" bottom: "pool" top: "up" '
+                 'interp_param { zoom_factor: 2 } }\n')
+    with pytest.raises(CaffeError) as e:
+        load(p)
+    msg = str(e.value)
+    assert "deeplab_v2 schema" in msg and "'pool' (Pooling): ceil_mode" in msg
+    assert "the ceil_mode forks" in msg

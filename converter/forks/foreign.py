@@ -33,6 +33,9 @@ LAYER_FIELDS = {
 
 #: field name -> fork (for prototxts, which name their fields)
 FIELD_NAMES = {name: fork for fork, name in LAYER_FIELDS.values()}
+#: PoolingParameter 13 (see .pool13); a schema other than ceil_mode's lacks the name
+FIELD_NAMES["ceil_mode"] = ("the ceil_mode forks (--fork ceil_mode reads it, with BVLC's "
+                            "other fields)")
 
 #: layer type string -> fork
 LAYER_TYPES = {t: SSD for t in ("Normalize", "Permute", "PriorBox", "DetectionOutput",

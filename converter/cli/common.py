@@ -23,6 +23,19 @@ def add_model_args(p) -> None:
                    help="force the Caffe fork's schema (default: detected from the file)")
 
 
+def add_input_arg(p, flag: str = "--input") -> None:
+    """``--input NAME[,NAME]``: the data-layer top(s) to use as the net's input."""
+    p.add_argument(flag, dest="input_names", metavar="NAME[,NAME]",
+                   help="the net's input blob(s) when its data layers offer several "
+                   "candidates (default: chosen by use)")
+
+
+def input_names(args) -> list[str] | None:
+    """The names given with ``--input`` (None when not given)."""
+    text = getattr(args, "input_names", None)
+    return [n.strip() for n in text.split(",") if n.strip()] if text else None
+
+
 def add_framework_arg(p) -> None:
     """--framework for eval/infer."""
     p.add_argument("--framework", choices=framework_list(),

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from ..fileio import write_json_atomic
 from ..seg.evaluate import evaluate, format_report
-from .common import add_framework_arg, add_model_args, progress_allowed
+from ..seg.predict import open_model
+from .common import (add_framework_arg, add_input_arg, add_model_args, input_names,
+                     progress_allowed)
 
 HELP = "evaluate VOC mIoU"
 
@@ -11,6 +13,7 @@ HELP = "evaluate VOC mIoU"
 def add_arguments(p) -> None:
     """The ``eval`` options."""
     add_model_args(p)
+    add_input_arg(p)
     p.add_argument("--voc-root", required=True)
     p.add_argument("--split", default="val")
     add_framework_arg(p)
@@ -21,10 +24,18 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     """Evaluate, print the report, optionally write it as JSON."""
     quiet = bool(args.json_path)
-    report = evaluate(args.model, args.voc_root, split=args.split, framework=args.framework,
+    report = evaluate(_model(args), args.voc_root, split=args.split, framework=args.framework,
                       prototxt=args.prototxt, batch_size=args.batch_size,
                       progress=progress_allowed(quiet), fork=args.fork)
     print(format_report(report))
     if args.json_path:
         write_json_atomic(args.json_path, report)
     return 0
+
+
+def _model(args):
+    """MODEL, opened here when ``--input`` names the Caffe net's input."""
+    names = input_names(args)
+    if not names:
+        return args.model
+    return open_model(args.model, args.framework, args.prototxt, args.fork, inputs=names)

@@ -1,4 +1,4 @@
-"""The three Caffe schemas (BVLC, DeepLab v1, DeepLab v2): detect, parse, check fit."""
+"""The Caffe schemas (BVLC, DeepLab v1, DeepLab v2, ceil_mode): detect, parse, check fit."""
 from __future__ import annotations
 
 import re
@@ -7,8 +7,9 @@ from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
 from ...protos import SCHEMAS
+from .textscan import explain
 
-FORKS = ("bvlc", "deeplab_v1", "deeplab_v2")
+FORKS = ("bvlc", "deeplab_v1", "deeplab_v2", "ceil_mode")
 
 _DLV1_TEXT = re.compile(r"\b(hole(_h|_w)?\s*:|strict_dim\s*:|type\s*:\s*(IMAGE_SEG_DATA|"
                         r"SEG_ACCURACY|INTERP|PADDING|MAT_WRITE|MAT_READ|DENSE_CRF|"
@@ -21,12 +22,15 @@ _DLV2_TEXT = re.compile(r'type\s*:\s*"(Interp|DenseCRF|ImageSegData|MatRead|MatW
 
 
 def detect_text_fork(text: str) -> str:
-    """Fork of a prototxt from its syntax: DLv1 keywords/enum types, DLv2 type strings."""
+    """Fork of a prototxt from its syntax: DLv1 keywords/enum types, DLv2 type strings,
+    pooling's ``ceil_mode`` field."""
     body = re.sub(r"#[^\n]*", "", text)
     if re.search(r"\blayers\s*\{", body) and _DLV1_TEXT.search(body):
         return "deeplab_v1"
     if _DLV2_TEXT.search(body) or re.search(r"\binterp_param\s*\{", body):
         return "deeplab_v2"
+    if re.search(r"\bceil_mode\s*:", body):
+        return "ceil_mode"
     return "bvlc"
 
 
@@ -48,7 +52,9 @@ def parse_text(path, data: bytes, fork: str | None):
     except Exception as e:  # ParseError, or other errors protobuf raises on odd input
         others = [g for g in FORKS if g != f and _text_parses(text, g)]
         hint = f" (it parses as {others[0]}: try --fork {others[0]})" if others else ""
-        raise CaffeError(f"cannot parse as a {f} prototxt: {e}{hint}", file=path) from None
+        detail = None if others else explain(text, schema(f), f)
+        raise CaffeError(f"cannot parse as a {f} prototxt: {detail or e}{hint}",
+                         file=path) from None
     return msg, f, path
 
 

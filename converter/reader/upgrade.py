@@ -48,7 +48,8 @@ DATA_TYPES = {"Input", "Data", "ImageData", "MemoryData", "HDF5Data", "WindowDat
 #: Layers that only matter for training or evaluation in Caffe: dropped with a note.
 DROP_TYPES = {"SoftmaxWithLoss", "EuclideanLoss", "HingeLoss", "InfogainLoss",
               "MultinomialLogisticLoss", "SigmoidCrossEntropyLoss", "ContrastiveLoss",
-              "Accuracy", "SegAccuracy", "Silence", "HDF5Output", "MatWrite"}
+              "Accuracy", "SegAccuracy", "Silence", "HDF5Output", "MatWrite",
+              "MultiBoxLoss", "SmoothL1Loss", "DetectionEvaluate"}  # the SSD fork's
 
 #: Post-processing we do not convert: dropped with a warning naming the new output.
 POSTPROCESS_TYPES = {"DenseCRF"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION = "## Model families: MobileNetV2-UNet and FC-DenseNet"
+SECTION = "### MobileNetV2-UNet and FC-DenseNet"
 
 
 def _blocks() -> list:

@@ -1,0 +1,123 @@
+"""DeepLab's fully connected CRF (Krähenbühl & Koltun 2011) in PyTorch, CPU or CUDA.
+
+Mean-field inference with Potts compatibility and two Gaussian kernels, as DeepLab's
+``dense_inference.cpp`` / ``DenseCRFLayer`` run it with Krähenbühl's code:
+
+* the unary energy is the **negative logits** (not -log softmax), so ``Q0 = softmax(x)``;
+* each iteration ``Q = softmax(x + sum_k w_k * norm_k * K_k Q)``, where ``K_k`` is the
+  permutohedral Gaussian filter (self included) and ``norm_k = 1 / (K_k 1)``: messages
+  are normalised after filtering (``NORMALIZE_AFTER`` in pydensecrf);
+* smoothness kernel on ``(x, y) / pos_xy_std``, appearance kernel on
+  ``(x, y) / bi_xy_std, (r, g, b) / bi_rgb_std``, positions in pixels, colours 0-255.
+
+    >>> from caffe2ss.models.torch.crf import dense_crf, CRFParams
+    >>> q = dense_crf(logits, image, CRFParams(bi_w=4, bi_xy_std=121, bi_rgb_std=5))
+    >>> labels = q.argmax(1)
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...converter.crf_params import CRFParams, parse_crf_params
+from .crf_lattice import Lattice
+
+__all__ = ["CRFParams", "dense_crf", "dense_crf_numpy", "parse_crf_params"]
+
+
+def dense_crf(logits: torch.Tensor, image: torch.Tensor,
+              params: CRFParams | None = None) -> torch.Tensor:
+    """Mean-field marginals ``Q`` (N, C, H, W) float32 of DeepLab's dense CRF.
+
+    Args:
+        logits: (N, C, H, W) class scores at image resolution (the unary is ``-logits``).
+        image: (N, 3, H, W) RGB values in 0..255 (any dtype), on any device.
+        params: kernel weights/widths and iterations (default: DeepLab-LargeFOV's).
+    Runs on ``logits``' device; a batch shares one lattice per kernel.
+    """
+    params = params or CRFParams()
+    if logits.dim() != 4:
+        raise ValueError(f"logits must be (N, C, H, W), got {tuple(logits.shape)}")
+    n, c, h, w = logits.shape
+    if tuple(image.shape) != (n, 3, h, w):
+        raise ValueError(f"image must be (N, 3, H, W) = {(n, 3, h, w)} to match the "
+                         f"logits, got {tuple(image.shape)}")
+    with torch.no_grad():
+        x = logits.detach().to(torch.float32).permute(0, 2, 3, 1).reshape(n * h * w, c)
+        kernels = _kernels(image.to(x.device), params)
+        q = torch.softmax(x, dim=1)
+        for _ in range(int(params.iterations)):
+            energy = x.clone()
+            for kernel in kernels:
+                energy.add_(kernel.apply(q), alpha=kernel.weight)
+            q = torch.softmax(energy, dim=1)
+        return q.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
+
+
+def dense_crf_numpy(logits: np.ndarray, images, params: CRFParams | None = None,
+                    device: str | None = None) -> np.ndarray:
+    """numpy front end (TF/ONNX paths): logits (N, C, H, W), images (N, H, W, 3) RGB
+    uint8 (or a list of them) -> Q (N, C, H, W) float32. ``device``: default CPU."""
+    dev = torch.device(device or "cpu")
+    im = torch.from_numpy(np.ascontiguousarray(np.stack(list(images)))).to(dev)
+    q = dense_crf(torch.from_numpy(np.asarray(logits, np.float32)).to(dev),
+                  im.permute(0, 3, 1, 2), params)
+    return q.cpu().numpy()
+
+
+class _Kernel:
+    """One Potts kernel: its lattice, weight and ``NORMALIZE_AFTER`` norm ``1 / K 1``.
+
+    ``shared``: one lattice for every image of the batch (the smoothness kernel, whose
+    features are positions only); the batch is then filtered as extra channels.
+    """
+
+    def __init__(self, feats: torch.Tensor, weight: float, batch: int, shared: bool):
+        self.lattice, self.weight, self.batch, self.shared = Lattice(feats), weight, batch, shared
+        ones = torch.ones(self.lattice.n_points, 1, device=feats.device)
+        norm = 1.0 / (self.lattice.filter(ones) + 1e-20)
+        self.norm = norm.repeat(batch, 1) if shared else norm
+
+    def apply(self, q: torch.Tensor) -> torch.Tensor:
+        """``norm * K q`` for ``q`` of shape (batch * pixels, C)."""
+        if not self.shared or self.batch == 1:
+            return self.lattice.filter(q).mul_(self.norm)
+        p, c = q.shape
+        hw = p // self.batch
+        flat = q.view(self.batch, hw, c).transpose(0, 1).reshape(hw, self.batch * c)
+        out = self.lattice.filter(flat).view(hw, self.batch, c).transpose(0, 1)
+        return out.reshape(p, c).mul_(self.norm)
+
+
+#: The last smoothness kernels built, keyed by (height, width, pos_xy_std, device):
+#: positions do not change between images of one size, so eval/infer reuse them.
+_POS_CACHE: dict = {}
+
+
+def _kernels(image: torch.Tensor, params: CRFParams) -> list:
+    """The active kernels, smoothness first, as DeepLab adds them."""
+    n, _, h, w = image.shape
+    dev = image.device
+    ys, xs = torch.meshgrid(torch.arange(h, device=dev, dtype=torch.float32),
+                            torch.arange(w, device=dev, dtype=torch.float32), indexing="ij")
+    xy = torch.stack([xs, ys], dim=-1).reshape(1, h * w, 2)
+    kernels = []
+    if params.pos_w > 0:
+        key = (h, w, float(params.pos_xy_std), str(dev), n)
+        if key not in _POS_CACHE:
+            _POS_CACHE.clear()
+            _POS_CACHE[key] = _Kernel(xy / np.float32(params.pos_xy_std), 1.0, n, True)
+        pos = _POS_CACHE[key]
+        kernels.append(_with_weight(pos, params.pos_w))
+    if params.bi_w > 0:
+        rgb = image.to(torch.float32).permute(0, 2, 3, 1).reshape(n, h * w, 3)
+        feats = torch.cat([(xy / np.float32(params.bi_xy_std)).expand(n, -1, -1),
+                           rgb / np.float32(params.bi_rgb_std)], dim=-1)
+        kernels.append(_Kernel(feats.contiguous(), float(params.bi_w), n, False))
+    return kernels
+
+
+def _with_weight(kernel: _Kernel, weight: float) -> _Kernel:
+    out = object.__new__(_Kernel)
+    out.__dict__.update(kernel.__dict__, weight=float(weight))
+    return out

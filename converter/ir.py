@@ -90,6 +90,8 @@ class Net:
     #: the net definition as prototxt text (no weights), in the ``fork``'s schema; lets
     #: a converted output be rebuilt without the original files.
     definition: str = ""
+    #: DeepLab's DenseCRF post-processing read from the net (a ``CRFParams``), or None.
+    crf: Optional[Any] = None
 
     # ------------------------------------------------------------------ queries
     def layer(self, name: str) -> Layer:

@@ -14,7 +14,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from caffe2ss.converter.crf_params import CRFParams, parse_crf_params  # noqa: E402
+from caffe2ss.converter.seg.crf_params import CRFParams, parse_crf_params  # noqa: E402
 from caffe2ss.converter.errors import CaffeError  # noqa: E402
 from caffe2ss.models.torch.crf import dense_crf, dense_crf_numpy  # noqa: E402
 

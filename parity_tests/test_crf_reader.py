@@ -11,8 +11,8 @@ import struct
 import pytest
 
 from caffe2ss.converter import CaffeError, load
-from caffe2ss.converter.crf_params import CRFParams, parse_crf_params
-from caffe2ss.converter.wire import encode_len_field as field, encode_varint as varint
+from caffe2ss.converter.seg.crf_params import CRFParams, parse_crf_params
+from caffe2ss.converter.reader.wire import encode_len_field as field, encode_varint as varint
 
 V1_RELU, V1_DENSE_CRF = 18, 45
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...converter.crf_params import CRFParams, parse_crf_params
+from ...converter.seg.crf_params import CRFParams, parse_crf_params
 from .crf_lattice import Lattice
 
 __all__ = ["CRFParams", "dense_crf", "dense_crf_numpy", "parse_crf_params"]

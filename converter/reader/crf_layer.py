@@ -1,5 +1,5 @@
 """DeepLab's ``DenseCRF`` layer (DLv1 V1 enum 45 / ``dense_crf_param`` 48, DLv2
-``dense_crf_param`` 146) read into :class:`~.crf_params.CRFParams`.
+``dense_crf_param`` 146) read into :class:`~caffe2ss.converter.seg.crf_params.CRFParams`.
 
 The layer is post-processing: the converted net ends before it, and its parameters
 become the defaults of ``--crf`` in ``eval`` and ``infer``. DenseCRFParameter's
@@ -11,8 +11,8 @@ needs the image, DeepLab's third bottom: with two bottoms it is off.
 """
 from __future__ import annotations
 
-from .crf_params import CRFParams
-from .errors import CaffeError
+from ..seg.crf_params import CRFParams
+from ..errors import CaffeError
 
 
 def crf_from_layer(raw) -> tuple[CRFParams | None, list[str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from .errors import CaffeError
+from ..errors import CaffeError
 
 
 @dataclass(frozen=True)

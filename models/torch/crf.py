@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ...converter.seg.crf_params import CRFParams, parse_crf_params
+from .crf_kernels import KernelSum
 from .crf_lattice import Lattice
 
 __all__ = ["CRFParams", "dense_crf", "dense_crf_numpy", "parse_crf_params"]
@@ -44,13 +45,12 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor,
                          f"logits, got {tuple(image.shape)}")
     with torch.no_grad():
         x = logits.detach().to(torch.float32).permute(0, 2, 3, 1).reshape(n * h * w, c)
-        kernels = _kernels(image.to(x.device), params)
         q = torch.softmax(x, dim=1)
-        for _ in range(int(params.iterations)):
-            energy = x.clone()
-            for kernel in kernels:
-                energy.add_(kernel.apply(q), alpha=kernel.weight)
-            q = torch.softmax(energy, dim=1)
+        kernels = _kernels(image.to(x.device), params) if params.iterations else []
+        if kernels:
+            messages = KernelSum(kernels)
+            for _ in range(int(params.iterations)):
+                q = torch.softmax(messages.energy(x, q), dim=1)
         return q.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
 
 
@@ -65,59 +65,36 @@ def dense_crf_numpy(logits: np.ndarray, images, params: CRFParams | None = None,
     return q.cpu().numpy()
 
 
-class _Kernel:
-    """One Potts kernel: its lattice, weight and ``NORMALIZE_AFTER`` norm ``1 / K 1``.
-
-    ``shared``: one lattice for every image of the batch (the smoothness kernel, whose
-    features are positions only); the batch is then filtered as extra channels.
-    """
-
-    def __init__(self, feats: torch.Tensor, weight: float, batch: int, shared: bool):
-        self.lattice, self.weight, self.batch, self.shared = Lattice(feats), weight, batch, shared
-        ones = torch.ones(self.lattice.n_points, 1, device=feats.device)
-        norm = 1.0 / (self.lattice.filter(ones) + 1e-20)
-        self.norm = norm.repeat(batch, 1) if shared else norm
-
-    def apply(self, q: torch.Tensor) -> torch.Tensor:
-        """``norm * K q`` for ``q`` of shape (batch * pixels, C)."""
-        if not self.shared or self.batch == 1:
-            return self.lattice.filter(q).mul_(self.norm)
-        p, c = q.shape
-        hw = p // self.batch
-        flat = q.view(self.batch, hw, c).transpose(0, 1).reshape(hw, self.batch * c)
-        out = self.lattice.filter(flat).view(hw, self.batch, c).transpose(0, 1)
-        return out.reshape(p, c).mul_(self.norm)
-
-
-#: The last smoothness kernels built, keyed by (height, width, pos_xy_std, device):
-#: positions do not change between images of one size, so eval/infer reuse them.
+#: The last smoothness lattice built, keyed by (height, width, pos_xy_std, batch,
+#: device): positions do not change between images of one size (eval, infer reuse it).
 _POS_CACHE: dict = {}
 
 
 def _kernels(image: torch.Tensor, params: CRFParams) -> list:
-    """The active kernels, smoothness first, as DeepLab adds them."""
+    """``[(lattice, weight, norm)]`` per active kernel, smoothness first as in DeepLab."""
     n, _, h, w = image.shape
     dev = image.device
     ys, xs = torch.meshgrid(torch.arange(h, device=dev, dtype=torch.float32),
                             torch.arange(w, device=dev, dtype=torch.float32), indexing="ij")
-    xy = torch.stack([xs, ys], dim=-1).reshape(1, h * w, 2)
+    xy = torch.stack([xs, ys], dim=-1).reshape(1, h * w, 2).expand(n, -1, -1)
     kernels = []
     if params.pos_w > 0:
-        key = (h, w, float(params.pos_xy_std), str(dev), n)
+        key = (h, w, float(params.pos_xy_std), n, str(dev))
         if key not in _POS_CACHE:
             _POS_CACHE.clear()
-            _POS_CACHE[key] = _Kernel(xy / np.float32(params.pos_xy_std), 1.0, n, True)
-        pos = _POS_CACHE[key]
-        kernels.append(_with_weight(pos, params.pos_w))
+            _POS_CACHE[key] = _normalised(xy / np.float32(params.pos_xy_std))
+        kernels.append((_POS_CACHE[key][0], float(params.pos_w), _POS_CACHE[key][1]))
     if params.bi_w > 0:
         rgb = image.to(torch.float32).permute(0, 2, 3, 1).reshape(n, h * w, 3)
-        feats = torch.cat([(xy / np.float32(params.bi_xy_std)).expand(n, -1, -1),
+        feats = torch.cat([xy / np.float32(params.bi_xy_std),
                            rgb / np.float32(params.bi_rgb_std)], dim=-1)
-        kernels.append(_Kernel(feats.contiguous(), float(params.bi_w), n, False))
+        lattice, norm = _normalised(feats)
+        kernels.append((lattice, float(params.bi_w), norm))
     return kernels
 
 
-def _with_weight(kernel: _Kernel, weight: float) -> _Kernel:
-    out = object.__new__(_Kernel)
-    out.__dict__.update(kernel.__dict__, weight=float(weight))
-    return out
+def _normalised(feats: torch.Tensor):
+    """The lattice of ``feats`` and ``NORMALIZE_AFTER``'s ``1 / (K 1 + 1e-20)``."""
+    lattice = Lattice(feats.contiguous())
+    ones = torch.ones(lattice.n_points, 1, device=feats.device)
+    return lattice, 1.0 / (lattice.filter(ones) + 1e-20)

@@ -62,12 +62,11 @@ class Lattice:
         self.offset, self.weight = offset, weight
 
     def _csr(self, crow, perm, vertex, offset, weight, m, p, d, dev):
-        self._splat = torch.sparse_csr_tensor(crow, perm // (d + 1), weight.reshape(-1)[perm],
-                                              (m + 1, p))
+        self.splat_csr = (crow, perm // (d + 1), weight.reshape(-1)[perm])
+        self._splat = torch.sparse_csr_tensor(*self.splat_csr, (m + 1, p))
         col, order = torch.sort(offset, dim=1)
-        self._slice = torch.sparse_csr_tensor(
-            torch.arange(0, p * (d + 1) + 1, d + 1, device=dev), col.reshape(-1),
-            (weight.gather(1, order) * self.alpha).reshape(-1), (p, m + 1))
+        self.slice_cols, self.slice_weights = col, weight.gather(1, order) * self.alpha
+        self._slice = csr_rows(self.slice_cols, self.slice_weights, m + 1)
 
     def _neighbours(self, uniq: torch.Tensor, m: int, d: int) -> torch.Tensor:
         """Vertex index of key -/+ (1,..,1) with coordinate j -/+ (d+1) shifted, or M."""
@@ -107,6 +106,16 @@ class Lattice:
     def filter(self, values: torch.Tensor, reverse: bool = False) -> torch.Tensor:
         """Gaussian-filter ``(P, C)`` values over the lattice (``Permutohedral::compute``)."""
         return self.slice(self.blur(self.splat(values), reverse))
+
+
+def csr_rows(cols: torch.Tensor, vals: torch.Tensor, n_cols: int) -> torch.Tensor:
+    """A CSR matrix with the same number k of entries in every row: ``(rows, k)`` sorted
+    column indices and values."""
+    rows, k = cols.shape
+    crow = torch.arange(0, rows * k + 1, k, device=cols.device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, cols.reshape(-1), vals.reshape(-1), (rows, n_cols))
 
 
 def _elevate(f: torch.Tensor) -> torch.Tensor:

@@ -43,7 +43,7 @@ class Lattice:
         flat, perm = torch.sort(codes.reshape(-1), stable=True)
         first = torch.ones_like(flat, dtype=torch.bool)
         first[1:] = flat[1:] != flat[:-1]
-        vertex = first.cumsum(0) - 1                                  # per sorted corner
+        vertex = first.cumsum(0, dtype=torch.int64) - 1               # per sorted corner
         uniq = flat[first]
         self.n_vertices = m = uniq.numel()
         self.neighbours = self._neighbours(uniq, m, d)                # (d+1, 2, M+1)
@@ -64,8 +64,11 @@ class Lattice:
     def _csr(self, crow, perm, vertex, offset, weight, m, p, d, dev):
         self.splat_csr = (crow, perm // (d + 1), weight.reshape(-1)[perm])
         self._splat = torch.sparse_csr_tensor(*self.splat_csr, (m + 1, p))
-        col, order = torch.sort(offset, dim=1)
-        self.slice_cols, self.slice_weights = col, weight.gather(1, order) * self.alpha
+        col, w = offset, weight * self.alpha
+        if dev.type != "cpu":  # MKL takes unsorted columns in a row; cuSPARSE may not
+            col, order = torch.sort(offset, dim=1)
+            w = w.gather(1, order)
+        self.slice_cols, self.slice_weights = col, w
         self._slice = csr_rows(self.slice_cols, self.slice_weights, m + 1)
 
     def _neighbours(self, uniq: torch.Tensor, m: int, d: int) -> torch.Tensor:
@@ -74,7 +77,7 @@ class Lattice:
         all_ones = radix.sum()
         out = []
         for j in range(d + 1):
-            step = -all_ones + ((d + 1) * radix[j] if j < d else 0)   # n1 = key - 1, key_j + d
+            step = int(-all_ones + ((d + 1) * radix[j] if j < d else 0))  # n1: key-1, key_j+d
             pair = []
             for sign in (1, -1):
                 q = uniq + sign * step
@@ -141,12 +144,15 @@ def _enclosing_simplex(elevated: torch.Tensor, d: int):
     rem0 = v * (d + 1)
     total = v.sum(dim=1, keepdim=True).to(torch.int64)
     di = elevated - rem0
-    # rank_i = #{j: d_j > d_i} + #{j < i: d_j == d_i}: the position of i in a stable
-    # descending sort (Krähenbühl's pairwise count, ties going to the later index).
-    order = torch.sort(-di, dim=1, stable=True).indices
-    rank = torch.empty_like(order)
-    rank.scatter_(1, order, torch.arange(d + 1, device=di.device).expand_as(order).contiguous())
-    rank += total
+    # Krähenbühl's pairwise count: of i < j, the one with the smaller d gets +1 (ties: j).
+    cols = di.t().contiguous()
+    rank = torch.zeros(d + 1, di.shape[0], dtype=torch.int64, device=di.device)
+    for i in range(d):
+        for j in range(i + 1, d + 1):
+            smaller = cols[i] < cols[j]
+            rank[i] += smaller
+            rank[j] += ~smaller
+    rank = rank.t() + total
     rem0 = rem0.to(torch.int64)
     low, high = rank < 0, rank > d
     rank = rank + (d + 1) * low - (d + 1) * high
@@ -190,4 +196,6 @@ def _pack(rem0: torch.Tensor, rank: torch.Tensor, b: int, n: int, d: int):
     for i in range(d):
         canon = torch.where(rank[:, i:i + 1] <= d - r, r, r - (d + 1))
         codes += canon * radix[i]
+    if total * b < 2**31:  # int32 sorts and searches twice as fast
+        codes, radix = codes.to(torch.int32), radix.to(torch.int32)
     return codes, radix

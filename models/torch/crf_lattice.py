@@ -9,20 +9,17 @@ along each of the d+1 lattice directions in order 0..d, and slicing times
 ``alpha = 1 / (1 + 2^-d)``. Lattice points absent from the lattice contribute zero.
 
 The hash table of the reference is replaced by sorting: each vertex key is packed into
-one int64, ``torch.unique`` numbers the distinct vertices, and the blur neighbours are
+one integer, a sort numbers the distinct vertices, and the blur neighbours are
 found once with ``searchsorted``. Several images are one lattice (the image index is a
 digit of the packed key, so their vertices never meet). Runs on the features' device.
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import torch
 
-#: Packed keys must stay below this (int64, with room for the neighbour offsets).
-_MAX_CODE = 2**62
-
+from .crf_simplex import barycentric, elevate, enclosing_simplex, pack
 
 class Lattice:
     """Splat/blur/slice operator for ``features`` of shape ``(B, N, d)`` (float32)."""
@@ -35,10 +32,10 @@ class Lattice:
         dev = f.device
         self.d, self.n_points = d, b * n
         self.alpha = 1.0 / (1.0 + 2.0 ** -d)
-        elevated = _elevate(f.reshape(b * n, d))                      # (P, d+1)
-        rem0, rank = _enclosing_simplex(elevated, d)
-        bary = _barycentric(elevated, rem0, rank, d)                  # (P, d+1)
-        codes, self._radix = _pack(rem0, rank, b, n, d)               # (P, d+1) int64
+        elevated = elevate(f.reshape(b * n, d))                      # (P, d+1)
+        rem0, rank = enclosing_simplex(elevated, d)
+        bary = barycentric(elevated, rem0, rank, d)                  # (P, d+1)
+        codes, self._radix = pack(rem0, rank, b, n, d)               # (P, d+1) int64
         # Number the distinct vertices by sorting (stable: a vertex's pixels in order).
         flat, perm = torch.sort(codes.reshape(-1), stable=True)
         first = torch.ones_like(flat, dtype=torch.bool)
@@ -119,83 +116,3 @@ def csr_rows(cols: torch.Tensor, vals: torch.Tensor, n_cols: int) -> torch.Tenso
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return torch.sparse_csr_tensor(crow, cols.reshape(-1), vals.reshape(-1), (rows, n_cols))
-
-
-def _elevate(f: torch.Tensor) -> torch.Tensor:
-    """``E p`` of Adams et al. p.5 with Krähenbühl's scale factors, in his float order."""
-    p, d = f.shape
-    inv_std = float(torch.tensor(math.sqrt(2.0 / 3.0) * (d + 1), dtype=torch.float32))
-    scale = [float(torch.tensor(inv_std / math.sqrt((i + 2) * (i + 1)), dtype=torch.float32))
-             for i in range(d)]
-    elevated = f.new_empty(p, d + 1)
-    sm = f.new_zeros(p)
-    for j in range(d, 0, -1):
-        cf = f[:, j - 1] * scale[j - 1]
-        elevated[:, j] = sm - j * cf
-        sm = sm + cf
-    elevated[:, 0] = sm
-    return elevated
-
-
-def _enclosing_simplex(elevated: torch.Tensor, d: int):
-    """Nearest 0-coloured lattice point ``rem0`` and the rank of each coordinate."""
-    down = 1.0 / (d + 1)
-    v = torch.round(elevated * down)                      # round half to even, as SSE
-    rem0 = v * (d + 1)
-    total = v.sum(dim=1, keepdim=True).to(torch.int64)
-    di = elevated - rem0
-    # Krähenbühl's pairwise count: of i < j, the one with the smaller d gets +1 (ties: j).
-    cols = di.t().contiguous()
-    rank = torch.zeros(d + 1, di.shape[0], dtype=torch.int64, device=di.device)
-    for i in range(d):
-        for j in range(i + 1, d + 1):
-            smaller = cols[i] < cols[j]
-            rank[i] += smaller
-            rank[j] += ~smaller
-    rank = rank.t() + total
-    rem0 = rem0.to(torch.int64)
-    low, high = rank < 0, rank > d
-    rank = rank + (d + 1) * low - (d + 1) * high
-    rem0 = rem0 + (d + 1) * low - (d + 1) * high
-    return rem0, rank
-
-
-def _barycentric(elevated, rem0, rank, d: int) -> torch.Tensor:
-    """Barycentric weights of the d+1 simplex vertices (p.10 of Adams et al.)."""
-    v = (elevated - rem0.to(elevated.dtype)) * (1.0 / (d + 1))
-    bary = elevated.new_zeros(elevated.shape[0], d + 2)
-    bary.scatter_add_(1, d - rank, v)
-    bary.scatter_add_(1, d - rank + 1, -v)
-    bary[:, 0] += 1.0 + bary[:, d + 1]
-    return bary[:, :d + 1]
-
-
-def _pack(rem0: torch.Tensor, rank: torch.Tensor, b: int, n: int, d: int):
-    """Int64 codes ``(P, d+1)`` of the simplex vertices' keys (their first d coordinates).
-
-    Vertex r has key ``rem0_i + canonical[r][rank_i]``, canonical being ``r`` where
-    ``rank_i <= d - r`` and ``r - (d+1)`` elsewhere. Keys are packed in mixed radix with
-    a margin of d+1 on each side of every coordinate, so a blur neighbour's code (the
-    key shifted by at most d per coordinate) is ``code + a constant`` and never wraps.
-    """
-    lo, hi = rem0[:, :d].amin(dim=0), rem0[:, :d].amax(dim=0)
-    low = lo - 2 * (d + 1)
-    span = hi - low + 2 * (d + 1) + 1
-    radix = torch.ones(d, dtype=torch.int64, device=rem0.device)
-    total = 1
-    for i in range(d):
-        radix[i] = total
-        total *= int(span[i])
-    if total * b >= _MAX_CODE:
-        raise ValueError("the CRF features span too many lattice cells to pack; use larger "
-                         "standard deviations (bi_xy_std, bi_rgb_std, pos_xy_std)")
-    image = torch.arange(b, device=rem0.device).repeat_interleave(n)
-    base = ((rem0[:, :d] - low) * radix).sum(dim=1) + image * total        # (P,)
-    r = torch.arange(d + 1, device=rem0.device)
-    codes = base[:, None].repeat(1, d + 1)                                   # (P, d+1)
-    for i in range(d):
-        canon = torch.where(rank[:, i:i + 1] <= d - r, r, r - (d + 1))
-        codes += canon * radix[i]
-    if total * b < 2**31:  # int32 sorts and searches twice as fast
-        codes, radix = codes.to(torch.int32), radix.to(torch.int32)
-    return codes, radix

@@ -142,9 +142,11 @@ def test_matches_brute_force_dense_crf(params):
     assert (exact.argmax(0) != logits.argmax(0)).mean() > 0.2  # the CRF matters here
 
 
-def test_batch_equals_one_by_one_and_q_is_a_distribution():
+def test_one_batched_lattice_equals_one_by_one_and_q_is_a_distribution():
     cases = [shapes_case("val_00602", c=5, seed=2), shapes_case("val_00603", c=5, seed=3)]
-    batch = ours(np.stack([lg for lg, _ in cases]), [im for _, im in cases], SMALL)
+    logits = torch.from_numpy(np.stack([lg for lg, _ in cases]))
+    images = torch.from_numpy(np.stack([im for _, im in cases])).permute(0, 3, 1, 2)
+    batch = dense_crf(logits, images, SMALL, per_image=False).numpy()  # CUDA's default
     for i, (lg, im) in enumerate(cases):
         np.testing.assert_allclose(batch[i], ours(lg[None], [im], SMALL)[0], atol=1e-5)
     np.testing.assert_allclose(batch.sum(1), 1.0, atol=1e-5)

@@ -26,15 +26,18 @@ from .crf_lattice import Lattice
 __all__ = ["CRFParams", "dense_crf", "dense_crf_numpy", "parse_crf_params"]
 
 
-def dense_crf(logits: torch.Tensor, image: torch.Tensor,
-              params: CRFParams | None = None) -> torch.Tensor:
+def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | None = None,
+              per_image: bool | None = None) -> torch.Tensor:
     """Mean-field marginals ``Q`` (N, C, H, W) float32 of DeepLab's dense CRF.
 
     Args:
         logits: (N, C, H, W) class scores at image resolution (the unary is ``-logits``).
         image: (N, 3, H, W) RGB values in 0..255 (any dtype), on any device.
         params: kernel weights/widths and iterations (default: DeepLab-LargeFOV's).
-    Runs on ``logits``' device; a batch shares one lattice per kernel.
+        per_image: run the images one by one (default on CPU, where it keeps the lattice
+            in cache and reuses the smoothness lattice) or the batch as one lattice per
+            kernel, the image index being part of the key (default on CUDA).
+    Runs on ``logits``' device. The result does not depend on ``per_image``.
     """
     params = params or CRFParams()
     if logits.dim() != 4:
@@ -43,6 +46,11 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor,
     if tuple(image.shape) != (n, 3, h, w):
         raise ValueError(f"image must be (N, 3, H, W) = {(n, 3, h, w)} to match the "
                          f"logits, got {tuple(image.shape)}")
+    if per_image is None:
+        per_image = logits.device.type == "cpu"
+    if n > 1 and per_image:
+        return torch.cat([dense_crf(logits[i:i + 1], image[i:i + 1], params)
+                          for i in range(n)])
     with torch.no_grad():
         x = logits.detach().to(torch.float32).permute(0, 2, 3, 1).reshape(n * h * w, c)
         q = torch.softmax(x, dim=1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .aliasing import share_memory_writes
+from .crf_layer import crf_from_layer
 from ..errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
 from ..ir import Layer, Net
@@ -84,8 +85,6 @@ def _postprocess(raw: RawLayer, net: Net) -> str:
     """Keep a DenseCRF's parameters as ``net.crf`` (the defaults of ``--crf``)."""
     if raw.type != "DenseCRF":
         return ""
-    from .crf_layer import crf_from_layer
-
     params, warnings = crf_from_layer(raw)
     net.warnings.extend(warnings)
     if params is None or net.crf is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import CaffeError
+from ..backends import get_backend
 from .crf_params import CRFParams, parse_crf_params
 from .prepost import resize_bilinear
 
@@ -34,16 +34,9 @@ def predict_with_crf(model, images: list, params: CRFParams):
 
 
 def run_crf(logits: np.ndarray, images: list, params: CRFParams) -> np.ndarray:
-    """Q (N, C, H, W) of the dense CRF for numpy logits and RGB uint8 images."""
-    try:
-        import torch
-
-        from ...models.torch.crf import dense_crf_numpy
-    except ImportError:
-        raise CaffeError("--crf runs on PyTorch: pip install 'caffe2ss[torch]'",
-                         field="crf") from None
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    return dense_crf_numpy(logits, images, params, device=device)
+    """Q (N, C, H, W) of the dense CRF for numpy logits and RGB uint8 images (the torch
+    backend runs it, whatever framework made the logits)."""
+    return get_backend("torch").dense_crf(logits, images, params)
 
 
 def crf_section(cm, names: list, params: CRFParams, seconds: float) -> dict:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ..errors import CaffeError
+from .crf_predict import crf_section, format_crf, predict_with_crf, resolve_crf
 from .metrics import ConfusionMatrix
 from .predict import Model, open_model
 from .voc import VOC_CLASSES, image_size, voc_samples
@@ -39,8 +40,6 @@ def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
     m = model if isinstance(model, Model) else open_model(model, framework, prototxt, fork)
     cm = cm_crf = None
     if crf is not None:
-        from .crf_predict import crf_section, predict_with_crf, resolve_crf
-
         crf_params, crf_seconds = resolve_crf(m, crf), 0.0
     bar = Progress(len(samples), f"eval {m.framework}", progress)
     start = time.perf_counter()
@@ -113,8 +112,6 @@ def format_report(r: dict) -> str:
         lines.append(f"  ({len(absent)} classes absent from labels and predictions, not "
                      "in the mean)")
     if "crf" in r:
-        from .crf_predict import format_crf
-
         lines.append(format_crf(r))
     return "\n".join(lines)
 

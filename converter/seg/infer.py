@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import CaffeError
 from ..fileio import atomic_path
+from .crf_predict import predict_with_crf, resolve_crf
 from .predict import Model, open_model
 from .voc import VOC_COLORMAP, image_size, pil, read_image, write_palette_png
 from .evaluate import Progress
@@ -73,8 +74,6 @@ def infer(model, images, out_dir, framework: str | None = None, prototxt=None,
                              "output folder (-o)", file=f)
     m = model if isinstance(model, Model) else open_model(model, framework, prototxt, fork)
     if crf is not None:
-        from .crf_predict import predict_with_crf, resolve_crf
-
         crf_params = resolve_crf(m, crf)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

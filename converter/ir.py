@@ -99,6 +99,8 @@ class Net:
     source_weighted: list[str] = field(default_factory=list)
     #: how the caffemodel stores its weights (``reader.storage``); {} without one
     storage: dict = field(default_factory=dict)
+    #: DeepLab's DenseCRF post-processing read from the net (a ``CRFParams``), or None.
+    crf: Optional[Any] = None
 
     # ------------------------------------------------------------------ queries
     def layer(self, name: str) -> Layer:

@@ -43,6 +43,15 @@ def add_framework_arg(p) -> None:
                    "output runs in its own framework)")
 
 
+def add_crf_args(p, what: str) -> None:
+    """--crf and --crf-params for eval/infer (DeepLab's dense CRF post-processing)."""
+    p.add_argument("--crf", action="store_true", help=what + "; parameters: the net's "
+                   "DenseCRF layer if it has one, else DeepLab-LargeFOV's")
+    p.add_argument("--crf-params", metavar="K=V,...", help="override CRF parameters, e.g. "
+                   "bi_w=4,bi_xy_std=121,bi_rgb_std=5,pos_w=3,pos_xy_std=3,iterations=10 "
+                   "(any subset; implies --crf)")
+
+
 def parse_shape(text: str) -> dict:
     """``N,C,H,W`` or ``name=N,C,H,W`` (repeatable via ';') -> {name or '': shape}."""
     out = {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 from ..fileio import write_json_atomic
 from ..seg.evaluate import evaluate, format_report
 from ..seg.predict import open_model
-from .common import (add_framework_arg, add_input_arg, add_model_args, input_names,
-                     progress_allowed)
+from .common import (add_crf_args, add_framework_arg, add_input_arg, add_model_args,
+                     input_names, progress_allowed)
 
 HELP = "evaluate VOC mIoU"
 
@@ -19,6 +19,7 @@ def add_arguments(p) -> None:
     add_framework_arg(p)
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--json", dest="json_path", help="write the JSON report here")
+    add_crf_args(p, "also score DeepLab's dense CRF on the same logits (side by side)")
 
 
 def run(args) -> int:
@@ -26,7 +27,8 @@ def run(args) -> int:
     quiet = bool(args.json_path)
     report = evaluate(_model(args), args.voc_root, split=args.split, framework=args.framework,
                       prototxt=args.prototxt, batch_size=args.batch_size,
-                      progress=progress_allowed(quiet), fork=args.fork)
+                      progress=progress_allowed(quiet), fork=args.fork,
+                      crf=(args.crf_params or "") if args.crf or args.crf_params else None)
     print(format_report(report))
     if args.json_path:
         write_json_atomic(args.json_path, report)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .aliasing import share_memory_writes
+from .crf_layer import crf_from_layer
 from ..errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
 from ..ir import Layer, Net
@@ -62,7 +63,8 @@ def build_net(msg, fork: str, weights=None, inputs=None) -> Net:
         if raw.type in POSTPROCESS_TYPES:
             net.warnings.append(f"'{raw.name}' ({raw.type}) is post-processing that is not "
                                 f"converted; the net ends before it "
-                                f"(use '{raw.bottoms[0] if raw.bottoms else '?'}')")
+                                f"(use '{raw.bottoms[0] if raw.bottoms else '?'}')"
+                                + _postprocess(raw, net))
             dead.update(raw.tops)
             continue
         if any(b in dead for b in raw.bottoms):
@@ -93,6 +95,18 @@ def build_net(msg, fork: str, weights=None, inputs=None) -> Net:
     attach_weights(net, weights)
     preprocessing_fallback(net)
     return net
+
+
+def _postprocess(raw: RawLayer, net: Net) -> str:
+    """Keep a DenseCRF's parameters as ``net.crf`` (the defaults of ``--crf``)."""
+    if raw.type != "DenseCRF":
+        return ""
+    params, warnings = crf_from_layer(raw)
+    net.warnings.extend(warnings)
+    if params is None or net.crf is not None:
+        return ""
+    net.crf = params
+    return f"; its parameters ({params.text()}) are the defaults of --crf"
 
 
 def caffe_types() -> list[str]:

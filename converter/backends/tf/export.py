@@ -30,7 +30,7 @@ from ...errors import CaffeError
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
-from .savedmodel import write_saved_model
+from . import savedmodel
 from caffe2ss.models.tf.model import attr_names
 
 SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
@@ -67,7 +67,8 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
         write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"), variables, attrs)
         signature = None
         if saved_model:
-            signature = write_saved_model(tmp / (base.name + ".savedmodel"), net, shapes_in)
+            signature = savedmodel.write_saved_model(tmp / (base.name + ".savedmodel"), net,
+                                                     shapes_in)
         written = sorted(tmp.iterdir())
         side = sidecar(net, variables, attrs, input_shape, shapes_in, written, signature)
         fileio.write_json_atomic(tmp / (base.name + ".json"), side)

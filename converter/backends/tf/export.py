@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from ... import fileio
+from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
@@ -71,8 +72,8 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
                                                      shapes_in)
         written = sorted(tmp.iterdir())
         side = sidecar(net, variables, attrs, input_shape, shapes_in, written, signature)
-        fileio.write_json_atomic(tmp / (base.name + ".json"), side)
-        finals = [base.parent / p.name for p in written] + [base.with_name(base.name + ".json")]
+        fileio.write_json_atomic(sidecar_path(tmp / base.name), side)
+        finals = [base.parent / p.name for p in written] + [sidecar_path(base)]
         for final in finals:
             _replace(tmp / final.name, final)
         for old in set(base.parent.glob(glob.escape(base.name) + ".data-*-of-*")) - set(finals):
@@ -98,8 +99,7 @@ def sidecar(net, variables, attrs, given, shapes_in, written, signature) -> dict
     name = next(iter(net.inputs))
     known = given if given is not None and not isinstance(given, dict) else \
         (given or {}).get(name, net.inputs.get(name))
-    side = fileio.provenance(net, "tf", names, known)
-    side["definition"] = net.definition
+    side = provenance(net, "tf", names, known)
     side["input"]["shape_order"] = "NCHW (Caffe's); the TF model takes NHWC"
     side["tf"] = {
         "build_shape": list(shapes_in[name]),  # the shape the variables were sized at

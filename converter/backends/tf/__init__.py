@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 
 from ...errors import CaffeError
-from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
+from . import (activation, conv, crop, dense, eltwise, interp, mathfn, norm,  # noqa: F401
+               pool, shape)
 from . import build
 from .build import build_model, run_model
 from .export import convert, stem

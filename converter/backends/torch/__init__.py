@@ -16,7 +16,8 @@ from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import provenance, write_json_atomic
 from ...reader.weights import check_weights
-from . import activation, conv, crop, dense, eltwise, export, interp, norm, pool, shape  # noqa: F401
+from . import (activation, conv, crop, dense, eltwise, export, interp, mathfn,  # noqa: F401
+               norm, pool, shape)
 from .registry import BUILDERS
 
 #: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).

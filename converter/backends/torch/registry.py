@@ -54,7 +54,8 @@ def weights(layer, n: int) -> list:
 
 def build_layer(layer) -> nn.Module:
     """Build the module for one layer (all builders are registered on first use)."""
-    from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
+    from . import (activation, conv, crop, dense, eltwise, interp, mathfn, norm,  # noqa: F401
+                   pool, shape)
 
     if layer.type not in BUILDERS:
         raise CaffeError(f"layer type {layer.type} has no PyTorch builder; supported: "

@@ -64,8 +64,7 @@ def build_net(msg, fork: str, weights=None) -> Net:
             continue
         net.layers.append(_make_layer(raw, fork))
     if unsupported:
-        listed = ", ".join(f"'{r.name}' ({r.type or 'unknown V1 enum value'})"
-                           for r in unsupported)
+        listed = ", ".join(f"'{r.name}' ({_why(r.type)})" for r in unsupported)
         raise CaffeError(f"unsupported layer types: {listed}. Supported: "
                          f"{', '.join(caffe_types())} (plus data, loss and accuracy layers, "
                          "which are dropped)", layer=unsupported[0].name, field="type")
@@ -77,6 +76,16 @@ def build_net(msg, fork: str, weights=None) -> Net:
     attach_weights(net, weights)
     preprocessing_fallback(net)
     return net
+
+
+def _why(type_name: str) -> str:
+    """``Type`` or ``Type: reason`` for the unsupported-layers message."""
+    from ..layers.refused import reason
+
+    if not type_name:
+        return "unknown V1 enum value"
+    why = reason(type_name)
+    return f"{type_name}: {why}" if why else type_name
 
 
 def caffe_types() -> list[str]:

@@ -91,3 +91,19 @@ def test_argmax_top_k_larger_than_the_axis_is_refused(tmp_path):
     with pytest.raises(CaffeError) as e:
         load(proto).infer_shapes()
     assert e.value.layer == "a" and "top_k" in str(e.value)
+
+
+def test_refused_bvlc_types_say_why(tmp_path):
+    """Every BVLC type with a CPU forward that is not converted is named with a reason."""
+    from caffe2ss.converter.layers import SPECS
+    from caffe2ss.converter.layers.refused import REFUSED
+
+    assert not set(REFUSED) & set(SPECS)
+    proto = tmp_path / "n.prototxt"
+    proto.write_text(NET.split('layer { name: "clip"')[0] +
+                     'layer { name: "r" type: "RNN" bottom: "data" top: "r" }\n'
+                     'layer { name: "s" type: "SPP" bottom: "data" top: "s" }\n')
+    with pytest.raises(CaffeError) as e:
+        load(proto)
+    msg = str(e.value)
+    assert "'r' (RNN: recurrent layers" in msg and "'s' (SPP: spatial pyramid" in msg

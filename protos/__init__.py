@@ -1,6 +1,6 @@
 """Protobuf schemas for reading Caffe files without Caffe.
 
-Three proto2 schemas, each compiled into a ``*_pb2`` module by
+Four proto2 schemas, each compiled into a ``*_pb2`` module by
 ``tools/gen_protos.py`` (do not edit the generated modules by hand):
 
 * ``caffe.proto`` -> :mod:`caffe_pb2` (package ``caffe``): BVLC Caffe master.
@@ -15,9 +15,12 @@ Three proto2 schemas, each compiled into a ``*_pb2`` module by
   DeepLab v2 fork (deeplab-public-ver2). BVLC layout, but LayerParameter
   143-151 carry DeepLab parameters (143 = interp_param where BVLC has
   input_param).
+* ``segnet.proto`` -> :mod:`segnet_pb2` (package ``caffe_segnet``): the SegNet fork
+  (alexgkendall/caffe-segnet). BVLC layout, but LayerParameter 137 is
+  ``upsample_param`` (unpooling by a Pooling mask) where BVLC has ``embed_param``.
 
 The DeepLab schemas import the BVLC one for the messages they share, so weights
-(``BlobProto``) read identically with all three. The schemas reuse field
+(``BlobProto``) read identically with all of them. The schemas reuse field
 numbers with different meanings: pick the schema that matches the file's
 origin (see shared/reference/caffe-proto-fields.md, "Cross-fork hazards").
 
@@ -27,7 +30,9 @@ origin (see shared/reference/caffe-proto-fields.md, "Cross-fork hazards").
 from . import caffe_pb2
 from . import deeplab_v1_pb2
 from . import deeplab_v2_pb2
+from . import segnet_pb2
 
-SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2}
+SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2,
+           "segnet": segnet_pb2}
 
-__all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2"]
+__all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2", "segnet_pb2"]

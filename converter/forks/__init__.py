@@ -1,4 +1,4 @@
-"""The three Caffe schemas (BVLC, DeepLab v1, DeepLab v2): detect, parse, check fit."""
+"""The Caffe schemas (BVLC, DeepLab v1, DeepLab v2, SegNet): detect, parse, check fit."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
 
-FORKS = ("bvlc", "deeplab_v1", "deeplab_v2")
+FORKS = ("bvlc", "deeplab_v1", "deeplab_v2", "segnet")
 
 _DLV1_TEXT = re.compile(r"\b(hole(_h|_w)?\s*:|strict_dim\s*:|type\s*:\s*(IMAGE_SEG_DATA|"
                         r"SEG_ACCURACY|INTERP|PADDING|MAT_WRITE|MAT_READ|DENSE_CRF|"
@@ -18,6 +18,12 @@ _DLV2_TEXT = re.compile(r'type\s*:\s*"(Interp|DenseCRF|ImageSegData|MatRead|MatW
                         r'SegAccuracy|BiasChannel|AdaptiveBiasChannel|UniqueLabel|'
                         r'DomainTransform|DomainTransformForwardOnly|SpatialProduct)"')
 
+#: SegNet's upsample_param fields (BVLC has no upsample_param; the reference build's
+#: has scale and dims_num only), or an Upsample layer fed by a pooling mask.
+_SEGNET_TEXT = re.compile(r"\bupsample_param\s*\{[^}]*\b(upsample_h|upsample_w|pad_out_h|"
+                          r"pad_out_w|scale_h|scale_w)\s*:|type\s*:\s*\"Upsample\"[^}]*?"
+                          r"bottom\s*:[^}]*?bottom\s*:")
+
 
 def detect_text_fork(text: str) -> str:
     """Fork of a prototxt from its syntax: DLv1 keywords/enum types, DLv2 type strings."""
@@ -26,6 +32,8 @@ def detect_text_fork(text: str) -> str:
         return "deeplab_v1"
     if _DLV2_TEXT.search(body) or re.search(r"\binterp_param\s*\{", body):
         return "deeplab_v2"
+    if _SEGNET_TEXT.search(body):
+        return "segnet"
     return "bvlc"
 
 

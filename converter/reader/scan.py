@@ -46,7 +46,7 @@ class ScannedModel:
     origins: list = field(default_factory=list)
 
     def fork_hint(self) -> str:
-        """'deeplab_v1', 'deeplab_v2' or 'bvlc', from the bytes alone."""
+        """'deeplab_v1', 'deeplab_v2', 'segnet' or 'bvlc', from the bytes alone."""
         for l in self.layers:
             if l.v1_type is not None:
                 # DLv1: enum values 40-56 (39 = IMAGE_SEG_DATA has no convolution_param,
@@ -58,6 +58,8 @@ class ScannedModel:
                     return "deeplab_v1"
             if l.v2_type in DLV2_TYPES:
                 return "deeplab_v2"
+            if l.v2_type == "Upsample" and 137 in l.fields:  # SegNet's upsample_param
+                return "segnet"
         return "bvlc"
 
 

@@ -37,8 +37,9 @@ def max_pool_with_mask(x, p):
 
 def unpool(x, mask, out_h: int, out_w: int):
     """Zeros of ``(N, out_h, out_w, C)`` with ``top[mask[i]] = x[i]`` per channel plane;
-    a repeated index keeps the last write (Caffe's loop order). Indices outside the
-    plane are dropped (Caffe aborts on them)."""
+    a repeated index keeps the last write (Caffe's loop order). Index -1 (Caffe: an
+    undefined out-of-plane write) is dropped, as is an index past the plane (Caffe
+    aborts; the torch rebuild raises)."""
     xc, mc = to_caffe(x), to_caffe(mask)
     n, c, h, w = tf.unstack(tf.shape(xc))
     rows, plane = n * c, out_h * out_w

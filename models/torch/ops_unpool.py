@@ -32,15 +32,22 @@ def max_pool_with_mask(x, p):
 
 def unpool(x, mask, out_h: int, out_w: int):
     """Zeros of ``(N, C, out_h, out_w)`` with ``top[mask[i]] = x[i]`` per channel plane,
-    in Caffe's loop order (a repeated index keeps the last write)."""
+    in Caffe's loop order (a repeated index keeps the last write).
+
+    Index -1 (a pooling window whose max stayed -FLT_MAX) makes Caffe write out of the
+    plane (undefined behaviour): it is dropped. An index past the plane aborts Caffe;
+    it raises ValueError here.
+    """
     n, c, h, w = x.shape
+    plane = out_h * out_w
     idx = mask.reshape(n, c, h * w).to(torch.int64)  # Caffe: static_cast<int>
-    if bool(((idx < 0) | (idx >= out_h * out_w)).any()):
-        raise ValueError(f"unpooling mask index out of range [0, {out_h * out_w}): the mask "
+    if bool((idx >= plane).any()):
+        raise ValueError(f"unpooling mask index out of range [0, {plane}): the mask "
                          "does not come from a pooling of the unpooled size")
+    idx = torch.where(idx < 0, plane, idx)  # dropped into a spare slot
     pos = torch.arange(h * w).expand(n, c, h * w)
-    winner = torch.full((n, c, out_h * out_w), -1, dtype=torch.int64)
-    winner = winner.scatter_reduce(2, idx, pos, "amax")
+    winner = torch.full((n, c, plane + 1), -1, dtype=torch.int64)
+    winner = winner.scatter_reduce(2, idx, pos, "amax")[..., :plane]
     vals = torch.gather(x.reshape(n, c, h * w), 2, winner.clamp(min=0))
     out = torch.where(winner >= 0, vals, torch.zeros_like(vals))
     return out.reshape(n, c, out_h, out_w)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
+from .registry import register
 
 FLT_MAX = float(np.finfo(np.float32).max)
 
@@ -50,11 +51,25 @@ def pool_mask(g, layer, xs_clean: str, y: str, out: str, in_hw, out_hw) -> None:
 def unpool(g, layer, x: str, mask: str, out: str, out_h: int, out_w: int) -> None:
     """Zeros ``(N, C, out_h, out_w)`` with ``top[mask[i]] = x[i]`` per channel plane
     (ScatterElements runs its updates in order: a repeated index keeps the last, as
-    Caffe's loop)."""
+    Caffe's loop). Index -1 (Caffe: an undefined out-of-plane write) is dropped into a
+    spare slot, as is an index past the plane (Caffe aborts)."""
     _static(g, layer, "unpooling")
     n, c, h, w = g.shapes[x]
+    plane = out_h * out_w
     flat = g.ints([n, c, h * w], "flat")
     idx = g.op("Cast", [g.op("Reshape", [mask, flat])], "indices", to=7)  # 7 = INT64
-    zeros = g.const("zeros", np.zeros((n, c, out_h * out_w), np.float32))
+    spare = g.const("spare", np.int64(plane), np.int64)
+    bad = g.op("Or", [g.op("Less", [idx, g.const("zero", np.int64(0), np.int64)]),
+                      g.op("GreaterOrEqual", [idx, spare])])
+    idx = g.op("Where", [bad, spare, idx])
+    zeros = g.const("zeros", np.zeros((n, c, plane + 1), np.float32))
     y = g.op("ScatterElements", [zeros, idx, g.op("Reshape", [x, flat])], axis=2)
+    y = g.op("Slice", [y, g.ints([0], "starts"), g.ints([plane], "ends"), g.ints([2], "axes")])
     g.node("Reshape", [y, g.ints([n, c, out_h, out_w])], [out])
+
+
+@register("Upsample")
+def upsample(g, layer, xs, ys):
+    """SegNet's Upsample: data, mask -> unpooled (static sizes)."""
+    oh, ow = layer.params.output_size(*g.shapes[xs[0]][2:])
+    unpool(g, layer, xs[0], xs[1], ys[0], oh, ow)

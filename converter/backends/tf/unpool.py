@@ -1,0 +1,24 @@
+"""Unpooling by a Pooling mask -> TF: SegNet's Upsample."""
+from __future__ import annotations
+
+from .registry import TFLayer, op, register
+
+
+@register("Upsample")
+def upsample(layer, shapes) -> TFLayer:
+    """SegNet's Upsample (``models.tf.ops_unpool.unpool``); output size from Caffe's shapes."""
+    from caffe2ss.models.tf import ops_unpool
+
+    p = layer.params
+
+    def fn(xs, training):
+        import tensorflow as tf
+
+        h, w = tf.shape(xs[0])[1], tf.shape(xs[0])[2]
+        if p.size is not None:
+            oh, ow = p.size
+        else:
+            oh, ow = h * p.scale[0] - p.pad_out[0], w * p.scale[1] - p.pad_out[1]
+        return ops_unpool.unpool(xs[0], xs[1], oh, ow)
+
+    return op(layer, fn)

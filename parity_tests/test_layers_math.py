@@ -107,3 +107,21 @@ def test_refused_bvlc_types_say_why(tmp_path):
         load(proto)
     msg = str(e.value)
     assert "'r' (RNN: recurrent layers" in msg and "'s' (SPP: spatial pyramid" in msg
+
+
+def test_torch_and_tf_ops_have_the_same_signatures():
+    """The new ops follow the house rule: same names, same (tensor, params) arguments."""
+    import importlib
+    import inspect
+
+    pytest.importorskip("torch")
+    pytest.importorskip("tensorflow")
+    for mod in ("ops_math", "ops_unpool"):
+        t, f = (importlib.import_module(f"caffe2ss.models.{fw}.{mod}") for fw in ("torch", "tf"))
+        names = {n for n, v in vars(t).items() if inspect.isfunction(v) and
+                 v.__module__ == t.__name__ and not n.startswith("_")}
+        assert names == {n for n, v in vars(f).items() if inspect.isfunction(v) and
+                         v.__module__ == f.__name__ and not n.startswith("_")}
+        for n in names:
+            assert (list(inspect.signature(getattr(t, n)).parameters) ==
+                    list(inspect.signature(getattr(f, n)).parameters)), n

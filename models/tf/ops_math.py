@@ -22,24 +22,24 @@ def log(x, p):
     return y * p.base_scale if p.base_scale != 1 else y
 
 
-def bnll(x):
+def bnll(x, p=None):
     """``x + log(1 + exp(-x))`` for ``x > 0``, else ``log(1 + exp(x))``."""
     return tf.where(x > 0, x + tf.math.log1p(tf.exp(-x)), tf.math.log1p(tf.exp(x)))
 
 
-def threshold(x, t: float):
-    """``1`` where ``x > t``, else ``0``."""
-    return tf.cast(x > t, x.dtype)
+def threshold(x, p):
+    """``1`` where ``x > p.threshold``, else ``0``."""
+    return tf.cast(x > p.threshold, x.dtype)
 
 
-def clip(x, lo: float, hi: float):
-    """``max(lo, min(x, hi))``."""
-    return tf.maximum(tf.minimum(x, hi), lo)
+def clip(x, p):
+    """``max(min, min(x, max))``."""
+    return tf.maximum(tf.minimum(x, p.max), p.min)
 
 
-def swish(x, beta: float):
-    """``x * sigmoid(beta * x)``."""
-    return x * tf.sigmoid(x * beta if beta != 1 else x)
+def swish(x, p):
+    """``x * sigmoid(p.beta * x)``."""
+    return x * tf.sigmoid(x * p.beta if p.beta != 1 else x)
 
 
 def _topk_last(x, k: int):

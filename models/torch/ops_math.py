@@ -21,24 +21,24 @@ def log(x, p):
     return y * p.base_scale if p.base_scale != 1 else y
 
 
-def bnll(x):
+def bnll(x, p=None):
     """``x + log(1 + exp(-x))`` for ``x > 0``, else ``log(1 + exp(x))``."""
     return torch.where(x > 0, x + torch.log1p(torch.exp(-x)), torch.log1p(torch.exp(x)))
 
 
-def threshold(x, t: float):
-    """``1`` where ``x > t``, else ``0`` (NaN gives 0)."""
-    return (x > t).to(x.dtype)
+def threshold(x, p):
+    """``1`` where ``x > p.threshold``, else ``0`` (NaN gives 0)."""
+    return (x > p.threshold).to(x.dtype)
 
 
-def clip(x, lo: float, hi: float):
-    """Caffe: ``max(lo, min(x, hi))``."""
-    return torch.clamp(x, lo, hi)
+def clip(x, p):
+    """Caffe: ``max(min, min(x, max))``."""
+    return torch.clamp(x, p.min, p.max)
 
 
-def swish(x, beta: float):
-    """``x * sigmoid(beta * x)``."""
-    return x * torch.sigmoid(x * beta if beta != 1 else x)
+def swish(x, p):
+    """``x * sigmoid(p.beta * x)``."""
+    return x * torch.sigmoid(x * p.beta if p.beta != 1 else x)
 
 
 def argmax(x, p):

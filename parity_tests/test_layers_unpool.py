@@ -66,7 +66,7 @@ def test_segnet_is_detected_and_upsample_needs_the_fork(tmp_path):
     one = 'layer { name: "u" type: "Upsample" bottom: "a" bottom: "m" top: "u" }'
     assert detect_text_fork(one) == "segnet"
     assert detect_text_fork('upsample_param { upsample_h: 4 upsample_w: 4 }') == "segnet"
-    assert detect_text_fork('layer { type: "Upsample" bottom: "a" upsample_param { scale: 2 } }') == "bvlc"
+    assert detect_text_fork('layer { type: "Upsample" bottom: "a" upsample_param { scale: 2 } }') == "inisis"
     (tmp_path / "n.prototxt").write_text(NET)
     with pytest.raises(CaffeError) as e:
         load(tmp_path / "n.prototxt", fork="bvlc")

@@ -1,6 +1,6 @@
 """Protobuf schemas for reading Caffe files without Caffe.
 
-Four proto2 schemas, each compiled into a ``*_pb2`` module by
+Five proto2 schemas, each compiled into a ``*_pb2`` module by
 ``tools/gen_protos.py`` (do not edit the generated modules by hand):
 
 * ``caffe.proto`` -> :mod:`caffe_pb2` (package ``caffe``): BVLC Caffe master.
@@ -18,6 +18,10 @@ Four proto2 schemas, each compiled into a ``*_pb2`` module by
 * ``segnet.proto`` -> :mod:`segnet_pb2` (package ``caffe_segnet``): the SegNet fork
   (alexgkendall/caffe-segnet). BVLC layout, but LayerParameter 137 is
   ``upsample_param`` (unpooling by a Pooling mask) where BVLC has ``embed_param``.
+* ``inisis.proto`` -> :mod:`inisis_pb2` (package ``caffe_inisis``): the reference
+  build behind shared/oracle (inisis/caffe): BVLC plus SSD's permute/norm params,
+  500-507 (nearest Upsample, HardSigmoid, ReLU6, Pad, BilinearInterpolate, MaxUnPool,
+  PixelShuffle) and 1111 ``bn_param``.
 
 The DeepLab schemas import the BVLC one for the messages they share, so weights
 (``BlobProto``) read identically with all of them. The schemas reuse field
@@ -30,9 +34,11 @@ origin (see shared/reference/caffe-proto-fields.md, "Cross-fork hazards").
 from . import caffe_pb2
 from . import deeplab_v1_pb2
 from . import deeplab_v2_pb2
+from . import inisis_pb2
 from . import segnet_pb2
 
 SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2,
-           "segnet": segnet_pb2}
+           "segnet": segnet_pb2, "inisis": inisis_pb2}
 
-__all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2", "segnet_pb2"]
+__all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2", "inisis_pb2",
+           "segnet_pb2"]

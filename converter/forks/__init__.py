@@ -1,4 +1,4 @@
-"""The Caffe schemas (BVLC, DeepLab v1, DeepLab v2, SegNet): detect, parse, check fit."""
+"""The Caffe schemas (BVLC, DeepLab v1, DeepLab v2, SegNet, inisis): detect, parse, check fit."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
 
-FORKS = ("bvlc", "deeplab_v1", "deeplab_v2", "segnet")
+FORKS = ("bvlc", "deeplab_v1", "deeplab_v2", "segnet", "inisis")
 
 _DLV1_TEXT = re.compile(r"\b(hole(_h|_w)?\s*:|strict_dim\s*:|type\s*:\s*(IMAGE_SEG_DATA|"
                         r"SEG_ACCURACY|INTERP|PADDING|MAT_WRITE|MAT_READ|DENSE_CRF|"
@@ -24,6 +24,13 @@ _SEGNET_TEXT = re.compile(r"\bupsample_param\s*\{[^}]*\b(upsample_h|upsample_w|p
                           r"pad_out_w|scale_h|scale_w)\s*:|type\s*:\s*\"Upsample\"[^}]*?"
                           r"bottom\s*:[^}]*?bottom\s*:")
 
+#: Layer types and parameters of the reference build (inisis/caffe) that BVLC lacks.
+INISIS_TYPES = ("ReLU6", "HardSwish", "HardSigmoid", "Pad", "PixelShuffle", "MaxUnPool",
+                "BilinearInterpolate", "Upsample", "BN", "Normalize", "Permute")
+_INISIS_TEXT = re.compile(r'type\s*:\s*"(%s)"|\b(relu6|hardsigmoid|pad|pixelshuffle|'
+                          r'max_unpool|bilinear_interpolate|upsample|bn|permute|norm)_param'
+                          r'\s*\{' % "|".join(INISIS_TYPES))
+
 
 def detect_text_fork(text: str) -> str:
     """Fork of a prototxt from its syntax: DLv1 keywords/enum types, DLv2 type strings."""
@@ -34,6 +41,8 @@ def detect_text_fork(text: str) -> str:
         return "deeplab_v2"
     if _SEGNET_TEXT.search(body):
         return "segnet"
+    if _INISIS_TEXT.search(body):
+        return "inisis"
     return "bvlc"
 
 

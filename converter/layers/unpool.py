@@ -1,4 +1,5 @@
-"""Unpooling by a MAX Pooling mask: SegNet's ``Upsample`` (``--fork segnet``).
+"""``Upsample``: SegNet's unpooling by a MAX Pooling mask (``--fork segnet``), or the
+reference build's nearest-neighbour upsampling by a scale (``--fork inisis``).
 
 Semantics from the SegNet fork's ``upsample_layer.cpp``: the top starts at zero and, per
 channel plane in order, ``top[int(mask[i])] = bottom[i]`` (a repeated index keeps the
@@ -48,22 +49,44 @@ def _segnet(p: Msg) -> UnpoolParams:
     return UnpoolParams(None, scale, pad)
 
 
-@register("Upsample", family="unpool", param_field="upsample_param", bottoms=(2, 2),
+@dataclass(frozen=True)
+class NearestParams:
+    """The reference build's Upsample: repeat each of the last ``axes`` axes ``scale`` times."""
+
+    scale: int
+    axes: int
+
+
+@register("Upsample", family="unpool", param_field="upsample_param", bottoms=(1, 2),
           in_place=False)
 class Upsample:
-    """SegNet's unpooling (bottoms: data, Pooling mask)."""
+    """SegNet's unpooling (bottoms: data, Pooling mask) or the reference build's nearest
+    upsampling (one bottom): the fork decides."""
 
     @staticmethod
-    def parse(p: Msg, ctx: LayerContext) -> UnpoolParams:
-        if ctx.fork != "segnet":
-            raise p.error(f"Upsample is a fork layer; with two bottoms (data, pooling mask) "
-                          f"it is SegNet's unpooling: read the file with --fork segnet "
-                          f"(it was read as {ctx.fork})", "type")
-        return _segnet(p)
+    def parse(p: Msg, ctx: LayerContext):
+        if ctx.fork == "segnet" and ctx.n_bottoms == 2:
+            return _segnet(p)
+        if ctx.fork == "inisis" and ctx.n_bottoms == 1:
+            scale, dims = int(p.get("scale", 1)), int(p.get("dims_num", 4))  # defaults 1, 4
+            if dims not in (3, 4) or scale < 1:
+                raise p.error(f"dims_num must be 3 or 4 and scale >= 1, got {dims}, {scale}",
+                              "dims_num")
+            return NearestParams(scale, dims - 2)
+        raise p.error(f"Upsample is a fork layer: SegNet's unpooling takes two bottoms (data, "
+                      f"pooling mask, --fork segnet), the inisis build's nearest upsampling "
+                      f"one (--fork inisis); this one has {ctx.n_bottoms} and was read as "
+                      f"{ctx.fork}", "type")
 
     @staticmethod
-    def infer(p: UnpoolParams, shapes, ctx):
-        for s in shapes:
+    def infer(p, shapes, ctx):
+        if isinstance(p, NearestParams):
+            s = list(shapes[0])
+            if len(s) != p.axes + 2:
+                raise CaffeError(f"dims_num {p.axes + 2} needs a {p.axes + 2}-D input, got "
+                                 f"{tuple(s)}", layer=ctx.name, field="dims_num")
+            return [tuple(s[:2]) + tuple(d * p.scale for d in s[2:])]
+        for s in shapes:  # SegNet
             require_4d(s, ctx)
         if tuple(shapes[0]) != tuple(shapes[1]):
             raise CaffeError(f"the mask {tuple(shapes[1])} must have the data's shape "

@@ -36,6 +36,10 @@ class ScannedLayer:
     conv_fields: dict = field(default_factory=dict)
     offset: int = 0                                 # byte offset of the layer in the file
 
+#: LayerParameter fields of the reference build (inisis/caffe) unknown to BVLC:
+#: SSD's permute/norm params, 500-507 (upsample ... pixelshuffle), 1111 bn_param.
+INISIS_FIELDS = frozenset({202, 206, *range(500, 508), 1111})
+
 
 @dataclass
 class ScannedModel:
@@ -46,7 +50,7 @@ class ScannedModel:
     origins: list = field(default_factory=list)
 
     def fork_hint(self) -> str:
-        """'deeplab_v1', 'deeplab_v2', 'segnet' or 'bvlc', from the bytes alone."""
+        """'deeplab_v1', 'deeplab_v2', 'segnet', 'inisis' or 'bvlc', from the bytes alone."""
         for l in self.layers:
             if l.v1_type is not None:
                 # DLv1: enum values 40-56 (39 = IMAGE_SEG_DATA has no convolution_param,
@@ -60,6 +64,8 @@ class ScannedModel:
                 return "deeplab_v2"
             if l.v2_type == "Upsample" and 137 in l.fields:  # SegNet's upsample_param
                 return "segnet"
+            if l.fields & INISIS_FIELDS:
+                return "inisis"
         return "bvlc"
 
 

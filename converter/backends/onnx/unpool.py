@@ -70,6 +70,13 @@ def unpool(g, layer, x: str, mask: str, out: str, out_h: int, out_w: int) -> Non
 
 @register("Upsample")
 def upsample(g, layer, xs, ys):
-    """SegNet's Upsample: data, mask -> unpooled (static sizes)."""
+    """SegNet's Upsample: data, mask -> unpooled (static sizes); or the inisis build's
+    nearest upsampling (one bottom)."""
+    from ...layers.unpool import NearestParams
+    from .forklayers import upsample_nearest
+
+    if isinstance(layer.params, NearestParams):
+        upsample_nearest(g, layer, xs, ys)
+        return
     oh, ow = layer.params.output_size(*g.shapes[xs[0]][2:])
     unpool(g, layer, xs[0], xs[1], ys[0], oh, ow)

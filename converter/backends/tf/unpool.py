@@ -1,4 +1,4 @@
-"""Unpooling by a Pooling mask -> TF: SegNet's Upsample."""
+"""Upsample -> TF: SegNet's unpooling by a Pooling mask, or the inisis build's nearest."""
 from __future__ import annotations
 
 from .registry import TFLayer, op, register
@@ -7,9 +7,12 @@ from .registry import TFLayer, op, register
 @register("Upsample")
 def upsample(layer, shapes) -> TFLayer:
     """SegNet's Upsample (``models.tf.ops_unpool.unpool``); output size from Caffe's shapes."""
-    from caffe2ss.models.tf import ops_unpool
+    from caffe2ss.converter.layers.unpool import NearestParams
+    from caffe2ss.models.tf import ops_fork, ops_unpool
 
     p = layer.params
+    if isinstance(p, NearestParams):  # the inisis build's nearest upsampling
+        return op(layer, lambda xs, training: ops_fork.upsample_nearest(xs[0], p))
 
     def fn(xs, training):
         import tensorflow as tf

@@ -1,6 +1,6 @@
 """Protobuf schemas for reading Caffe files without Caffe.
 
-Five proto2 schemas, each compiled into a ``*_pb2`` module by
+Six proto2 schemas, each compiled into a ``*_pb2`` module by
 ``tools/gen_protos.py`` (do not edit the generated modules by hand):
 
 * ``caffe.proto`` -> :mod:`caffe_pb2` (package ``caffe``): BVLC Caffe master.
@@ -22,6 +22,8 @@ Five proto2 schemas, each compiled into a ``*_pb2`` module by
   build behind shared/oracle (inisis/caffe): BVLC plus SSD's permute/norm params,
   500-507 (nearest Upsample, HardSigmoid, ReLU6, Pad, BilinearInterpolate, MaxUnPool,
   PixelShuffle) and 1111 ``bn_param``.
+* ``pspnet.proto`` -> :mod:`pspnet_pb2` (package ``caffe_pspnet``): the PSPNet fork
+  (hszhao/PSPNet): DeepLab v2's schema plus LayerParameter 152 ``bn_param`` (``BN``).
 
 The DeepLab schemas import the BVLC one for the messages they share, so weights
 (``BlobProto``) read identically with all of them. The schemas reuse field
@@ -35,10 +37,11 @@ from . import caffe_pb2
 from . import deeplab_v1_pb2
 from . import deeplab_v2_pb2
 from . import inisis_pb2
+from . import pspnet_pb2
 from . import segnet_pb2
 
 SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2,
-           "segnet": segnet_pb2, "inisis": inisis_pb2}
+           "segnet": segnet_pb2, "inisis": inisis_pb2, "pspnet": pspnet_pb2}
 
 __all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2", "inisis_pb2",
-           "segnet_pb2"]
+           "pspnet_pb2", "segnet_pb2"]

@@ -1,4 +1,4 @@
-"""The Caffe schemas (BVLC, DeepLab v1, DeepLab v2, SegNet, inisis): detect, parse, check fit."""
+"""The Caffe schemas (BVLC, DeepLab v1/v2, SegNet, inisis, PSPNet): detect, parse, check fit."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,7 @@ from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
 
-FORKS = ("bvlc", "deeplab_v1", "deeplab_v2", "segnet", "inisis")
+FORKS = ("bvlc", "deeplab_v1", "deeplab_v2", "segnet", "inisis", "pspnet")
 
 _DLV1_TEXT = re.compile(r"\b(hole(_h|_w)?\s*:|strict_dim\s*:|type\s*:\s*(IMAGE_SEG_DATA|"
                         r"SEG_ACCURACY|INTERP|PADDING|MAT_WRITE|MAT_READ|DENSE_CRF|"
@@ -26,15 +26,17 @@ _SEGNET_TEXT = re.compile(r"\bupsample_param\s*\{[^}]*\b(upsample_h|upsample_w|p
 
 #: Layer types and parameters of the reference build (inisis/caffe) that BVLC lacks.
 INISIS_TYPES = ("ReLU6", "HardSwish", "HardSigmoid", "Pad", "PixelShuffle", "MaxUnPool",
-                "BilinearInterpolate", "Upsample", "BN", "Normalize", "Permute")
+                "BilinearInterpolate", "Upsample", "Normalize", "Permute")
 _INISIS_TEXT = re.compile(r'type\s*:\s*"(%s)"|\b(relu6|hardsigmoid|pad|pixelshuffle|'
-                          r'max_unpool|bilinear_interpolate|upsample|bn|permute|norm)_param'
+                          r'max_unpool|bilinear_interpolate|upsample|permute|norm)_param'
                           r'\s*\{' % "|".join(INISIS_TYPES))
 
 
 def detect_text_fork(text: str) -> str:
     """Fork of a prototxt from its syntax: DLv1 keywords/enum types, DLv2 type strings."""
     body = re.sub(r"#[^\n]*", "", text)
+    if re.search(r'type\s*:\s*"BN"', body):  # PSPNet's BN (bn_param 152)
+        return "pspnet"
     if re.search(r"\blayers\s*\{", body) and _DLV1_TEXT.search(body):
         return "deeplab_v1"
     if _DLV2_TEXT.search(body) or re.search(r"\binterp_param\s*\{", body):

@@ -50,7 +50,10 @@ class ScannedModel:
     origins: list = field(default_factory=list)
 
     def fork_hint(self) -> str:
-        """'deeplab_v1', 'deeplab_v2', 'segnet', 'inisis' or 'bvlc', from the bytes alone."""
+        """'deeplab_v1', 'deeplab_v2', 'segnet', 'inisis', 'pspnet' or 'bvlc', from the
+        bytes alone."""
+        if any(l.v2_type == "BN" and 152 in l.fields for l in self.layers):
+            return "pspnet"  # PSPNet's bn_param (DLv2's schema otherwise)
         for l in self.layers:
             if l.v1_type is not None:
                 # DLv1: enum values 40-56 (39 = IMAGE_SEG_DATA has no convolution_param,

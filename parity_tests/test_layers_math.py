@@ -96,7 +96,7 @@ def test_argmax_top_k_larger_than_the_axis_is_refused(tmp_path):
 def test_refused_bvlc_types_say_why(tmp_path):
     """Every BVLC type with a CPU forward that is not converted is named with a reason."""
     from caffe2ss.converter.layers import SPECS
-    from caffe2ss.converter.layers.refused import REFUSED
+    from caffe2ss.converter.reader.refused import REFUSED
 
     assert not set(REFUSED) & set(SPECS)
     proto = tmp_path / "n.prototxt"

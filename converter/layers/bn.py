@@ -17,8 +17,11 @@ class BNParams:
     eps: float
 
 
-@register("BN", family="bn", param_field="bn_param")
+@register("BN", family="bn", param_field="bn_param", size_free=True)
 class BN:
+    # slope, bias, moving mean, moving variance, in Caffe's (1, C, 1, 1) layout
+    param_names = staticmethod(lambda p: ["weight", "bias", "running_mean", "running_var"])
+
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> BNParams:
         return BNParams(float(p.get("eps", 1e-5)))  # PSPNet default eps: 1e-5

@@ -24,7 +24,7 @@ class ReLU6Params:
     threshold: float
 
 
-@register("ReLU6", family="forklayers", param_field="relu6_param")
+@register("ReLU6", family="forklayers", param_field="relu6_param", size_free=True)
 class ReLU6:
     infer = staticmethod(_same)
 
@@ -34,7 +34,7 @@ class ReLU6:
                            float(p.get("threshold", 6.0)))
 
 
-@register("HardSwish", family="forklayers")
+@register("HardSwish", family="forklayers", size_free=True)
 class HardSwish:
     """``x * max(0, min(1, x / 6 + 0.5))``."""
 
@@ -49,7 +49,7 @@ class HardSigmoidParams:
     beta: float
 
 
-@register("HardSigmoid", family="forklayers", param_field="hardsigmoid_param")
+@register("HardSigmoid", family="forklayers", param_field="hardsigmoid_param", size_free=True)
 class HardSigmoid:
     infer = staticmethod(_same)
 
@@ -64,7 +64,8 @@ class PixelShuffleParams:
     upscale_factor: int
 
 
-@register("PixelShuffle", family="forklayers", param_field="pixelshuffle_param", in_place=False)
+@register("PixelShuffle", family="forklayers", param_field="pixelshuffle_param", in_place=False,
+          size_free=True)
 class PixelShuffle:
     """Channel ``c * r * r + i * r + j`` goes to output channel ``c``, offset ``(i, j)``."""
 
@@ -100,7 +101,8 @@ class PadParams:
     value: float
 
 
-@register("Pad", family="forklayers", param_field="pad_param", in_place=False)
+@register("Pad", family="forklayers", param_field="pad_param", in_place=False,
+          size_free=True)
 class Pad:
     @staticmethod
     def parse(p: Msg, ctx) -> PadParams:

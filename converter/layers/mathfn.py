@@ -31,7 +31,7 @@ def _base(p: Msg, what: str) -> float:
     return base
 
 
-@register("Exp", family="mathfn", param_field="exp_param")
+@register("Exp", family="mathfn", param_field="exp_param", size_free=True)
 class Exp:
     infer = staticmethod(_same)
 
@@ -54,7 +54,7 @@ class LogParams:
     base_scale: float
 
 
-@register("Log", family="mathfn", param_field="log_param")
+@register("Log", family="mathfn", param_field="log_param", size_free=True)
 class Log:
     infer = staticmethod(_same)
 
@@ -71,7 +71,7 @@ class ThresholdParams:
     threshold: float
 
 
-@register("Threshold", family="mathfn", param_field="threshold_param")
+@register("Threshold", family="mathfn", param_field="threshold_param", size_free=True)
 class Threshold:
     """``y = 1 if x > threshold else 0``."""
 
@@ -88,7 +88,7 @@ class ClipParams:
     max: float
 
 
-@register("Clip", family="mathfn", param_field="clip_param")
+@register("Clip", family="mathfn", param_field="clip_param", size_free=True)
 class Clip:
     """``y = max(min, min(x, max))``; both bounds are required in Caffe's schema."""
 
@@ -110,7 +110,7 @@ class SwishParams:
     beta: float
 
 
-@register("Swish", family="mathfn", param_field="swish_param")
+@register("Swish", family="mathfn", param_field="swish_param", size_free=True)
 class Swish:
     """``y = x * sigmoid(beta * x)``."""
 
@@ -121,7 +121,7 @@ class Swish:
         return SwishParams(float(p.get("beta", 1.0)))  # Caffe default beta: 1
 
 
-@register("BNLL", family="mathfn")
+@register("BNLL", family="mathfn", size_free=True)
 class BNLL:
     """``y = x + log(1 + exp(-x))`` if ``x > 0`` else ``log(1 + exp(x))``."""
 

@@ -98,7 +98,8 @@ def _pool_kernel(p: Msg) -> tuple[int, int]:
     return k, k
 
 
-@register("Pooling", family="pool", param_field="pooling_param", size_free=True)
+@register("Pooling", family="pool", param_field="pooling_param", size_free=True,
+          tops=(1, 2))  # MAX: a second top is the argmax mask
 class Pooling:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> PoolParams:

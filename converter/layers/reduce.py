@@ -21,7 +21,8 @@ class ArgMaxParams:
     axis: Optional[int]
 
 
-@register("ArgMax", family="reduce", param_field="argmax_param", in_place=False)
+@register("ArgMax", family="reduce", param_field="argmax_param", in_place=False,
+          size_free=True)
 class ArgMax:
     """Top-k indices (or values) along an axis; ties: the larger index first, as
     Caffe's ``partial_sort`` over ``(value, index)`` pairs with ``std::greater``."""
@@ -61,7 +62,8 @@ class ReductionParams:
     coeff: float
 
 
-@register("Reduction", family="reduce", param_field="reduction_param", in_place=False)
+@register("Reduction", family="reduce", param_field="reduction_param", in_place=False,
+          size_free=True)
 class Reduction:
     """Reduce all axes from ``axis`` on: SUM, ASUM, SUMSQ or MEAN, times ``coeff``."""
 
@@ -85,7 +87,7 @@ class MVNParams:
     eps: float
 
 
-@register("MVN", family="reduce", param_field="mvn_param")
+@register("MVN", family="reduce", param_field="mvn_param", size_free=True)
 class MVN:
     """``(x - mean) / (sqrt(var) + eps)`` per item (across_channels) or per channel."""
 
@@ -115,7 +117,8 @@ class TileParams:
     tiles: int
 
 
-@register("Tile", family="reduce", param_field="tile_param", in_place=False)
+@register("Tile", family="reduce", param_field="tile_param", in_place=False,
+          size_free=True)
 class Tile:
     """Repeat the whole block of axes >= ``axis`` ``tiles`` times (numpy ``tile``)."""
 

@@ -64,6 +64,11 @@ class Upsample:
     upsampling (one bottom): the fork decides."""
 
     @staticmethod
+    def size_free(p) -> bool:
+        """Nearest or scale-sized unpooling runs at any size; upsample_h/w fix it."""
+        return isinstance(p, NearestParams) or p.size is None
+
+    @staticmethod
     def parse(p: Msg, ctx: LayerContext):
         if ctx.fork == "segnet" and ctx.n_bottoms == 2:
             return _segnet(p)

@@ -80,7 +80,7 @@ def build_net(msg, fork: str, weights=None) -> Net:
 
 def _why(type_name: str) -> str:
     """``Type`` or ``Type: reason`` for the unsupported-layers message."""
-    from ..layers.refused import reason
+    from .refused import reason
 
     if not type_name:
         return "unknown V1 enum value"

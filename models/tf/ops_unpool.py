@@ -9,8 +9,9 @@ from .ops import F32, _pad, global_pool, pool2d
 
 
 def max_pool_with_mask(x, p):
-    """``(top, mask)`` of MAX pooling (``p``: PoolParams); the mask is ``h * W + w`` of the first max in raster order within
-    the channel plane (Caffe's ``>`` scan), ``-1`` where the max is -FLT_MAX."""
+    """``(top, mask)`` of MAX pooling (``p``: PoolParams); the mask is ``h * W + w`` of
+    the first max in raster order within the channel plane (Caffe's ``>`` scan), ``-1``
+    where the max is -FLT_MAX."""
     low = F32.min
     xs = tf.where(x >= low, x, low)
     h, w = tf.shape(x)[1], tf.shape(x)[2]

@@ -125,3 +125,31 @@ def test_torch_and_tf_ops_have_the_same_signatures():
         for n in names:
             assert (list(inspect.signature(getattr(t, n)).parameters) ==
                     list(inspect.signature(getattr(f, n)).parameters)), n
+
+
+@pytest.mark.parametrize("fw", list(BACKENDS))
+def test_embed_picks_weight_rows_by_truncated_index(fw, tmp_path):
+    """embed_layer.cpp: top[n, :] = W[static_cast<int>(x[n]), :] + b."""
+    from google.protobuf import text_format
+
+    from caffe2ss.protos import caffe_pb2
+
+    try:
+        backend = get_backend(fw)
+    except CaffeError as e:
+        pytest.skip(str(e))
+    text = ('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 '
+            'dim: 3 } } }\nlayer { name: "e" type: "Embed" bottom: "data" top: "e" '
+            'embed_param { num_output: 4 input_dim: 5 } }\n')
+    msg = text_format.Parse(text, caffe_pb2.NetParameter())
+    rng = np.random.default_rng(6)
+    w, b = rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    for arr in (w, b):
+        blob = msg.layer[1].blobs.add()
+        blob.shape.dim.extend(arr.shape)
+        blob.data.extend(arr.reshape(-1).tolist())
+    (tmp_path / "e.caffemodel").write_bytes(msg.SerializeToString())
+    net = load(tmp_path / "e.caffemodel")
+    x = np.array([[0, 4, 2.7], [1.2, 3, 0]], np.float32)
+    got = backend.run(net, {"data": x})["e"]
+    assert np.allclose(got, w[x.astype(int)] + b, atol=1e-6)

@@ -14,7 +14,6 @@ REFUSED = {
               "size; not supported",
     "BatchReindex": "BatchReindex gathers items by a runtime index blob; not supported",
     "Python": "a Python layer runs user code that cannot be converted",
-    "Embed": "Embed (lookup by integer index) is not supported yet",
     "Parameter": "Parameter (a weight blob as a top) is not supported yet",
     "SPP": "spatial pyramid pooling is not supported yet: rewrite it as Pooling layers "
            "and a Concat",

@@ -45,3 +45,18 @@ def unpool(x, mask, oh, ow):
                 if i >= 0:
                     top[a, b, int(i)] = v
     return top.reshape(n, c, oh, ow)
+
+
+def ave_pool(x, k, s, p, ceil: bool = True):
+    """Caffe's AVE pooling: the divisor counts padding up to H + pad."""
+    n, c, H, W = x.shape
+    oh, ow = max_pool_mask(x[:1, :1], k, s, p, ceil)[0].shape[2:]
+    y = np.zeros((n, c, oh, ow), np.float32)
+    for i in range(oh):
+        for j in range(ow):
+            hs, ws = i * s[0] - p[0], j * s[1] - p[1]
+            he, we = min(hs + k[0], H + p[0]), min(ws + k[1], W + p[1])
+            size = (he - hs) * (we - ws)
+            hs, ws, he, we = max(hs, 0), max(ws, 0), min(he, H), min(we, W)
+            y[:, :, i, j] = x[:, :, hs:he, ws:we].sum((2, 3)) / size
+    return y

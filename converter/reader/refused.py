@@ -15,8 +15,6 @@ REFUSED = {
     "BatchReindex": "BatchReindex gathers items by a runtime index blob; not supported",
     "Python": "a Python layer runs user code that cannot be converted",
     "Parameter": "Parameter (a weight blob as a top) is not supported yet",
-    "SPP": "spatial pyramid pooling is not supported yet: rewrite it as Pooling layers "
-           "and a Concat",
     "Im2col": "Im2col is not supported yet",
 }
 

@@ -94,3 +94,31 @@ def test_upsample_one_bottom_outside_inisis_names_the_forks(tmp_path):
     with pytest.raises(CaffeError) as e:
         load(tmp_path / "n.prototxt", fork="segnet")
     assert "--fork inisis" in str(e.value) and "--fork segnet" in str(e.value)
+
+
+BIL = HEAD + """
+layer { name: "b1" type: "BilinearInterpolate" bottom: "data" top: "b1" bilinear_interpolate_param { dst_h: 9 dst_w: 4 } }
+layer { name: "b2" type: "BilinearInterpolate" bottom: "data" top: "b2" bilinear_interpolate_param { dst_h: 11 dst_w: 15 align_corners: false } }
+layer { name: "b3" type: "BilinearInterpolate" bottom: "data" top: "b3" bilinear_interpolate_param { scale_factor: 1.5 } }
+"""
+
+
+@pytest.mark.parametrize("fw", list(BACKENDS))
+def test_bilinear_interpolate_matches_torch_interpolate(fw, tmp_path):
+    """The layer's clamped-coordinate formula equals PyTorch's bilinear resampling
+    (an independent implementation) with the same align_corners."""
+    torch = pytest.importorskip("torch")
+    try:
+        backend = get_backend(fw)
+    except CaffeError as e:
+        pytest.skip(str(e))
+    (tmp_path / "n.prototxt").write_text(BIL)
+    net = load(tmp_path / "n.prototxt")
+    x = np.random.default_rng(8).standard_normal((2, 8, 5, 7)).astype(np.float32)
+    ours = backend.run(net, {"data": x}, blobs=True)
+    for name, size, corners in (("b1", (9, 4), True), ("b2", (11, 15), False),
+                                ("b3", (7, 10), True)):
+        want = torch.nn.functional.interpolate(torch.from_numpy(x), size=size,
+                                               mode="bilinear", align_corners=corners)
+        res = compare_blob(ours[name], want.numpy())
+        assert res.passed, f"{fw} {name}: {res.reason}"

@@ -14,7 +14,7 @@ from caffe2ss.converter.fileio import _version, sha256
 from caffe2ss.converter.reader.weights import check_weights
 
 from . import (activation, conv, crop, dense, eltwise, interp, mathfn, norm,  # noqa: F401
-               pool, shape, unpool, forklayers, bn, ssd, embed, spp)
+               pool, shape, unpool, forklayers, bn, ssd, embed, spp, bilinear)
 from .dynamic import probe_shapes, symbolic_shape
 from .graph import Graph, top_names, value_info
 from .registry import CONVERTERS

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...errors import CaffeError
 from . import (activation, conv, crop, dense, eltwise, interp, mathfn, norm,  # noqa: F401
-               pool, shape, unpool, forklayers, bn, ssd, embed, spp)
+               pool, shape, unpool, forklayers, bn, ssd, embed, spp, bilinear)
 from . import build
 from .build import build_model, run_model
 from .export import convert, stem

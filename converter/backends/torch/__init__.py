@@ -17,7 +17,7 @@ from ...errors import CaffeError
 from ...fileio import provenance, write_json_atomic
 from ...reader.weights import check_weights
 from . import (activation, conv, crop, dense, eltwise, export, interp, mathfn,  # noqa: F401
-               norm, pool, shape, unpool, forklayers, bn, ssd, embed, spp)
+               norm, pool, shape, unpool, forklayers, bn, ssd, embed, spp, bilinear)
 from .registry import BUILDERS
 
 #: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).

@@ -55,7 +55,7 @@ def weights(layer, n: int) -> list:
 def build_layer(layer) -> nn.Module:
     """Build the module for one layer (all builders are registered on first use)."""
     from . import (activation, conv, crop, dense, eltwise, interp, mathfn, norm,  # noqa: F401
-                   pool, shape, unpool, forklayers, bn, ssd, embed, spp)
+                   pool, shape, unpool, forklayers, bn, ssd, embed, spp, bilinear)
 
     if layer.type not in BUILDERS:
         raise CaffeError(f"layer type {layer.type} has no PyTorch builder; supported: "

@@ -1,0 +1,13 @@
+"""BilinearInterpolate -> TF (``models.tf.ops_bilinear``)."""
+from __future__ import annotations
+
+from .registry import op, register
+
+
+@register("BilinearInterpolate")
+def bilinear(layer, shapes):
+    """The reference build's BilinearInterpolate."""
+    from caffe2ss.models.tf.ops_bilinear import bilinear_interpolate
+
+    p = layer.params
+    return op(layer, lambda xs, training: bilinear_interpolate(xs[0], p))

@@ -7,6 +7,7 @@ from .inputs import data_layer, header_inputs, preprocessing_fallback
 from ..ir import Layer, Net
 from ..layers import SPECS, LayerContext, Msg
 from .rawlayers import RawLayer, net_state, raw_layers
+from .refused import reason
 from .upgrade import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES, as_str, layer_included
 from .weights import attach_weights
 
@@ -80,8 +81,6 @@ def build_net(msg, fork: str, weights=None) -> Net:
 
 def _why(type_name: str) -> str:
     """``Type`` or ``Type: reason`` for the unsupported-layers message."""
-    from .refused import reason
-
     if not type_name:
         return "unknown V1 enum value"
     why = reason(type_name)

@@ -59,12 +59,3 @@ def pad(g, layer, xs, ys):
 def max_unpool(g, layer, xs, ys):
     """Unpooling by a Pooling mask to ``dst_h x dst_w``."""
     unpool(g, layer, xs[0], xs[1], ys[0], *layer.params.size)
-
-
-def upsample_nearest(g, layer, xs, ys):
-    """``out[h] = in[h // scale]`` on the last ``axes`` axes: Resize nearest, floor."""
-    p = layer.params
-    rank = g.rank(xs[0])
-    scales = [1.0] * (rank - p.axes) + [float(p.scale)] * p.axes
-    g.node("Resize", [xs[0], "", g.const("scales", scales)], ys, mode="nearest",
-           coordinate_transformation_mode="asymmetric", nearest_mode="floor")

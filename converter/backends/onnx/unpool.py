@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
+from ...layers.unpool import NearestParams
 from .registry import register
 
 FLT_MAX = float(np.finfo(np.float32).max)
@@ -72,11 +73,17 @@ def unpool(g, layer, x: str, mask: str, out: str, out_h: int, out_w: int) -> Non
 def upsample(g, layer, xs, ys):
     """SegNet's Upsample: data, mask -> unpooled (static sizes); or the inisis build's
     nearest upsampling (one bottom)."""
-    from ...layers.unpool import NearestParams
-    from .forklayers import upsample_nearest
-
     if isinstance(layer.params, NearestParams):
         upsample_nearest(g, layer, xs, ys)
         return
     oh, ow = layer.params.output_size(*g.shapes[xs[0]][2:])
     unpool(g, layer, xs[0], xs[1], ys[0], oh, ow)
+
+
+def upsample_nearest(g, layer, xs, ys):
+    """``out[h] = in[h // scale]`` on the last ``axes`` axes: Resize nearest, floor."""
+    p = layer.params
+    rank = g.rank(xs[0])
+    scales = [1.0] * (rank - p.axes) + [float(p.scale)] * p.axes
+    g.node("Resize", [xs[0], "", g.const("scales", scales)], ys, mode="nearest",
+           coordinate_transformation_mode="asymmetric", nearest_mode="floor")

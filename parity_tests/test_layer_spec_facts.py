@@ -6,7 +6,7 @@ import pytest
 
 from caffe2ss.converter import CaffeError, load_definition
 from caffe2ss.converter.layers import FAMILIES, SPECS
-from conftest import ORACLE, OracleCase
+from helpers.oracle import ORACLE, OracleCase
 
 CASES = sorted(p.name for p in ORACLE.iterdir() if (p / "weights.caffemodel").exists())
 

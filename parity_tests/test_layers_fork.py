@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import caffe_loops as ref
+from helpers.caffe_numpy import unpool as ref
 from caffe2ss.converter import load
 from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError

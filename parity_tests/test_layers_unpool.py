@@ -1,12 +1,12 @@
 """Pooling's MAX mask (second top) and SegNet's Upsample (unpooling by that mask) in
-every framework, against plain-loop transcriptions of Caffe's CPU code (caffe_loops.py),
+every framework, against plain-loop transcriptions of Caffe's CPU code (helpers/caffe_numpy/unpool.py),
 with ties, padding, overlapping windows (repeated indices) and global pooling."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import caffe_loops as ref
+from helpers.caffe_numpy import unpool as ref
 from caffe2ss.converter import load
 from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError

@@ -1,5 +1,5 @@
-"""Plain-loop numpy transcriptions of Caffe's CPU forward for layers whose reference
-build lacks them or whose indices matter (the Pooling mask, unpooling). Slow: tiny
+"""Plain-loop numpy transcriptions of Caffe's CPU forward where indices matter: MAX
+pooling with its mask, AVE pooling, and unpooling by a mask (a test helper). Slow: tiny
 inputs only. Written from pooling_layer.cpp and SegNet's upsample_layer.cpp."""
 from __future__ import annotations
 

@@ -273,14 +273,14 @@ def test_layers_caffe_never_runs_in_place(tmp_path, type_, param):
 
 def test_unsupported_types_are_all_listed_once(tmp_path):
     text = (HEAD + conv("c1", "data", "c1")
-            + 'layer { name: "am" type: "ArgMax" bottom: "c1" top: "am" }\n'
+            + 'layer { name: "ls" type: "LSTM" bottom: "c1" top: "ls" }\n'
             + 'layer { name: "py" type: "Python" bottom: "c1" top: "py" }\n'
-            + 'layer { name: "spp" type: "SPP" bottom: "c1" top: "spp" }\n')
+            + 'layer { name: "i2c" type: "Im2col" bottom: "c1" top: "i2c" }\n')
     path = write(tmp_path, "u.prototxt", text)
     with pytest.raises(CaffeError) as e:
         load(path)
-    msg = where(e.value, path, layer="am")
-    for part in ("'am' (ArgMax)", "'py' (Python)", "'spp' (SPP)", "Supported:", "Convolution",
+    msg = where(e.value, path, layer="ls")
+    for part in ("'ls' (LSTM", "'py' (Python", "'i2c' (Im2col", "Supported:", "Convolution",
                  "Interp", "Deconvolution"):
         assert part in msg
     assert e.value.message.count("unsupported") == 1

@@ -179,7 +179,7 @@ def test_real_densenet121_without_prototxt():
 
 def test_inisis_fork_fields_mean_ceil_mode(tmp_path):
     """13 = 1 alone reads as BVLC FLOOR; beside a field only the inisis fork has (503
-    relu6_param), it is that fork's ``ceil_mode: true``."""
+    relu6_param), the file is that fork's and 13 is its ``ceil_mode: true``."""
     from caffe2ss.converter.reader.wire import encode_len_field
 
     net = caffe_pb2.NetParameter()
@@ -188,5 +188,21 @@ def test_inisis_fork_fields_mean_ceil_mode(tmp_path):
     model = write(tmp_path, net.SerializeToString() + encode_len_field(
         100, relu.SerializeToString() + encode_len_field(503, b"")))
     loaded = load(model)
-    assert loaded.fork == "ceil_mode" and "503" in loaded.fork_reason
+    assert loaded.fork == "inisis" and "ceil_mode" in loaded.fork_reason
+    assert loaded.infer_shapes()["pool1"] == (1, 8) + CEIL
+
+
+def test_inisis_field_without_its_schema_reads_ceil_mode(tmp_path):
+    """A field of the inisis build that its schema does not declare (250
+    inception_param) does not select the inisis fork; pool13 still reads 13 = 1 as
+    ``ceil_mode: true`` and says why."""
+    from caffe2ss.converter.reader.wire import encode_len_field
+
+    net = caffe_pb2.NetParameter()
+    net.ParseFromString(net_bytes(1))
+    relu = caffe_pb2.LayerParameter(name="relu", type="ReLU", bottom=["fc"], top=["fc"])
+    model = write(tmp_path, net.SerializeToString() + encode_len_field(
+        100, relu.SerializeToString() + encode_len_field(250, b"")))
+    loaded = load(model)
+    assert loaded.fork == "ceil_mode" and "250" in loaded.fork_reason
     assert loaded.infer_shapes()["pool1"] == (1, 8) + CEIL

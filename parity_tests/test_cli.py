@@ -32,7 +32,9 @@ def test_inspect_json_matches_caffe(name, capsys):
     desc = _inspect(case, capsys, *extra)
     assert desc["format"] == ("prototxt+caffemodel" if case.prototxt else "caffemodel")
     assert desc["fork"] == {"deeplab_v1_largefov_thin": "deeplab_v1",
-                            "deeplab_v2_largefov_interp_thin": "deeplab_v2"}.get(name, "bvlc")
+                            "deeplab_v2_largefov_interp_thin": "deeplab_v2",
+                            "zoo_fork_inisis": "inisis", "zoo_pool_mask_unpool": "inisis",
+                            "zoo_ssd_normalize_permute": "inisis"}.get(name, "bvlc")
     assert list(desc["inputs"]) == ["data"]
     if shape:
         assert desc["inputs"]["data"] == shape

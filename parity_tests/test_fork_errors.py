@@ -38,8 +38,8 @@ layer { name: "detection_out" type: "DetectionOutput" bottom: "perm" bottom: "no
   detection_output_param { num_classes: 21 nms_param { nms_threshold: 0.45 top_k: 100 }
     code_type: CENTER_SIZE keep_top_k: 100 confidence_threshold: 0.25 } }
 '''
-SSD_LAYERS = ["'conv11_mbox_loc_perm' (Permute)", "'conv11_norm' (Normalize)",
-              "'conv11_mbox_priorbox' (PriorBox)", "'detection_out' (DetectionOutput)"]
+# Permute and Normalize (202, 206) are read by the inisis schema, which has SSD's numbers
+SSD_LAYERS = ["'conv11_mbox_priorbox' (PriorBox)", "'detection_out' (DetectionOutput)"]
 
 
 def test_ssd_prototxt_lists_every_layer_and_the_fork(tmp_path):
@@ -48,9 +48,9 @@ def test_ssd_prototxt_lists_every_layer_and_the_fork(tmp_path):
     with pytest.raises(CaffeError) as e:
         load(p)
     msg = str(e.value)
-    assert "line 7" in msg and "SSD fork (weiliu89/caffe)" in msg
-    for field in ("permute_param", "norm_param", "prior_box_param",
-                  "detection_output_param"):
+    assert "line 12" in msg and "SSD fork (weiliu89/caffe)" in msg
+    assert "inisis" in msg  # the schema that reads Permute and Normalize
+    for field in ("prior_box_param", "detection_output_param"):
         assert field in msg
     assert "Unsupported layer types: " + ", ".join(SSD_LAYERS) in msg
     assert "'conv0'" not in msg  # a supported layer is not listed
@@ -93,14 +93,15 @@ def header() -> bytes:
 def test_ssd_caffemodel_names_the_fork(tmp_path):
     model = tmp_path / "ssd.caffemodel"
     model.write_bytes(header() + conv0()
-                      + ssd_layer("perm", "Permute", ["conv0"], ["perm"], {202: b"\x08\x00"})
-                      + ssd_layer("norm", "Normalize", ["conv0"], ["norm"], {206: b"\x08\x00"},
-                                  [np.ones(4, np.float32)]))
+                      + ssd_layer("prior", "PriorBox", ["conv0", "data"], ["prior"],
+                                  {203: b"\x0d\x00\x00\x70\x42"})
+                      + ssd_layer("det", "DetectionOutput", ["conv0", "prior"], ["det"],
+                                  {204: b"\x08\x15"}))
     with pytest.raises(CaffeError) as e:
         load(model)
     msg = str(e.value)
-    assert "unsupported layer types: 'perm' (Permute), 'norm' (Normalize)" in msg
-    assert "202 permute_param" in msg and "206 norm_param" in msg
+    assert "'prior' (PriorBox" in msg and "'det' (DetectionOutput" in msg
+    assert "203 prior_box_param" in msg and "204 detection_output_param" in msg
     assert "SSD fork (weiliu89/caffe)" in msg
 
 

@@ -214,7 +214,23 @@ def test_bvlc_parses_drsleep_deeplab_deploy():
     assert dilations == {"conv5_1": [2], "conv5_2": [2], "conv5_3": [2], "fc6": [12]}
 
 
-@pytest.mark.parametrize("case", _oracle_cases("deploy.prototxt", new_style=True))
+#: cases using the reference build's own layers (the inisis fork's fields 202-507)
+INISIS_CASES = ("zoo_fork_inisis", "zoo_pool_mask_unpool", "zoo_ssd_normalize_permute")
+
+
+@pytest.mark.parametrize("case", INISIS_CASES)
+def test_inisis_schema_parses_the_reference_builds_own_layers(case):
+    from caffe2ss.protos import inisis_pb2
+
+    text = _parse_text(_oracle_file(case, "deploy.prototxt"), inisis_pb2)
+    binary = _parse_binary(_oracle_file(case, "weights.caffemodel"), inisis_pb2)
+    assert [l.type for l in text.layer] == [l.type for l in binary.layer
+                                            if l.type != "Split"]
+    assert _unknown_fields(binary) == []
+
+
+@pytest.mark.parametrize("case", _oracle_cases("deploy.prototxt", exclude=INISIS_CASES,
+                                               new_style=True))
 def test_bvlc_parses_oracle_deploy(case):
     net = _parse_text(_oracle_file(case, "deploy.prototxt"), caffe_pb2)
     assert net.layer
@@ -222,7 +238,8 @@ def test_bvlc_parses_oracle_deploy(case):
 
 
 @pytest.mark.parametrize(
-    "case", _oracle_cases("weights.caffemodel", exclude=(DLV1_CASE, DLV2_CASE), new_style=True))
+    "case", _oracle_cases("weights.caffemodel", exclude=(DLV1_CASE, DLV2_CASE) + INISIS_CASES,
+                          new_style=True))
 def test_bvlc_parses_oracle_caffemodel(case):
     net = _parse_binary(_oracle_file(case, "weights.caffemodel"), caffe_pb2)
     assert net.layer and not net.layers

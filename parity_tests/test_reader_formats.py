@@ -576,14 +576,14 @@ def test_unmatched_weights_and_missing_weights_are_warned(tmp_path):
     assert not oc.load().warnings
 
 
-def test_unsupported_v1_types_listed_together():
-    text = HEADER + ('layers { name: "th" type: THRESHOLD bottom: "data" top: "th" }\n'
-                     'layers { name: "am" type: ARGMAX bottom: "data" top: "am" }\n'
-                     'layers { name: "mvn" type: MVN bottom: "data" top: "mvn" }\n')
+def test_unsupported_types_listed_together():
+    text = HEADER + ('layer { name: "ls" type: "LSTM" bottom: "data" top: "ls" }\n'
+                     'layer { name: "f" type: "Filter" bottom: "data" bottom: "data" top: "f" }\n'
+                     'layer { name: "br" type: "BatchReindex" bottom: "data" top: "br" }\n')
     with pytest.raises(CaffeError) as e:
         load_definition(text, "bvlc")
     msg = e.value.message
-    assert "'th' (Threshold)" in msg and "'am' (ArgMax)" in msg and "'mvn' (MVN)" in msg
+    assert "'ls' (LSTM" in msg and "'f' (Filter" in msg and "'br' (BatchReindex" in msg
     assert "Supported:" in msg and "Pooling" in msg and msg.count("unsupported") == 1
 
 

@@ -18,5 +18,5 @@ def detect_text(body: str) -> bool:
 
 
 #: BVLC's V1 enum and layer types; only the schema and its detection differ
-FORK = dataclasses.replace(_BVLC, name="ceil_mode", schema="ceil_mode_pb2", order=3,
+FORK = dataclasses.replace(_BVLC, name="ceil_mode", schema="ceil_mode_pb2", order=6,
                            detect_text=detect_text)

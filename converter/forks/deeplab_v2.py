@@ -14,6 +14,8 @@ _TEXT = re.compile(r'type\s*:\s*"(' + "|".join(sorted(TYPES)) + r')"')
 
 def detect_text(body: str) -> bool:
     """A DeepLab v2 type string, or an ``interp_param`` block."""
+    if re.search(r'type\s*:\s*"BN"', body):  # PSPNet: DLv2's schema plus BN (pspnet.py)
+        return False
     return bool(_TEXT.search(body) or re.search(r"\binterp_param\s*\{", body))
 
 

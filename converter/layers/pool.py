@@ -95,7 +95,8 @@ def _pool_kernel(p: Msg) -> tuple[int, int]:
     return k, k
 
 
-@register("Pooling", family="pool", param_field="pooling_param", size_free=True)
+@register("Pooling", family="pool", param_field="pooling_param", size_free=True,
+          tops=(1, 2))  # MAX: a second top is the argmax mask
 class Pooling:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> PoolParams:
@@ -103,6 +104,9 @@ class Pooling:
         if method == "STOCHASTIC":
             raise p.error("STOCHASTIC pooling has no CPU forward in Caffe; not supported",
                           "pool")
+        if ctx.n_tops > 1 and (method != "MAX" or ctx.n_tops > 2):
+            raise p.error(f"Pooling has {ctx.n_tops} tops: only MAX pooling takes a second "
+                          "top (the argmax mask); AVE takes one", "pool")
         glob = bool(p.get("global_pooling", False))          # Caffe default: false
         pad = _pool_pair(p, "pad", "pad_h", "pad_w", 0)             # Caffe default pad: 0
         stride = _pool_pair(p, "stride", "stride_h", "stride_w", 1)  # default stride: 1
@@ -132,11 +136,11 @@ class Pooling:
     def infer(p: PoolParams, shapes, ctx):
         require_4d(shapes[0], ctx)
         n, c, h, w = shapes[0]
-        if p.global_pooling:
-            return [(n, c, 1, 1)]
+        if p.global_pooling:  # a second top is the MAX mask, h * W + w, same shape
+            return [(n, c, 1, 1)] * ctx.n_tops
         out = p.output_size(h, w)
         if min(out) <= 0:
             raise CaffeError(f"pooled size {tuple(out)} is not positive: input {h}x{w} is "
                              f"smaller than the kernel {p.kernel}", layer=ctx.name,
                              field="kernel_size")
-        return [(n, c, out[0], out[1])]
+        return [(n, c, out[0], out[1])] * ctx.n_tops

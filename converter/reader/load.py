@@ -66,6 +66,9 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                     f, reason = (f, f"pooling field 13 read as the {f} schema says: "
                                  "--fork given") if fork else \
                         choose_pool13(scanned, lambda g: _trial(model, scanned, g, inputs))
+                elif f == "inisis" and pool13_layers(scanned):
+                    reason = ("pooling field 13 read as ceil_mode (0: round down, 1: round "
+                              "up): the inisis schema declares it so, like --fork ceil_mode")
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
                 foreign = binary_note(scanned, module, f)

@@ -10,6 +10,7 @@ from ..layers import SPECS, LayerContext, Msg
 from .rawlayers import RawLayer, net_state, raw_layers
 from .choose_input import check_wanted, choose_inputs, is_data, may_have_weights
 from ..forks import DROP_TYPES, POSTPROCESS_TYPES
+from .refused import reason
 from .upgrade import as_str, layer_included
 from .weights import attach_weights
 
@@ -81,8 +82,7 @@ def build_net(msg, fork: str, weights=None, inputs=None) -> Net:
             continue
         net.layers.append(_make_layer(raw, fork))
     if unsupported:
-        listed = ", ".join(f"'{r.name}' ({r.type or 'unknown V1 enum value'})"
-                           for r in unsupported)
+        listed = ", ".join(f"'{r.name}' ({_why(r.type)})" for r in unsupported)
         raise CaffeError(f"unsupported layer types: {listed}. Supported: "
                          f"{', '.join(caffe_types())} (plus data, loss and accuracy layers, "
                          "which are dropped)", layer=unsupported[0].name, field="type")
@@ -108,6 +108,14 @@ def _postprocess(raw: RawLayer, net: Net) -> str:
         return ""
     net.crf = params
     return f"; its parameters ({params.text()}) are the defaults of --crf"
+
+
+def _why(type_name: str) -> str:
+    """``Type`` or ``Type: reason`` for the unsupported-layers message."""
+    if not type_name:
+        return "unknown V1 enum value"
+    why = reason(type_name)
+    return f"{type_name}: {why}" if why else type_name
 
 
 def caffe_types() -> list[str]:

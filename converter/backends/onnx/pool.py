@@ -13,6 +13,7 @@ from caffe2ss.converter.layers.formulas import pool_size
 from caffe2ss.converter.layers.pool import ave_divisor
 
 from .registry import register
+from .unpool import pool_mask
 
 FLT_MAX = np.finfo(np.float32).max
 
@@ -39,10 +40,30 @@ def pooling(g, layer, xs, ys):
     """MAX: padding never wins (Caffe clips windows to the image). AVE: _ave_ratio."""
     p = layer.params
     x = xs[0]
+    if len(ys) == 2:  # MAX with Caffe's mask as second top
+        ys, mask_out = [g.fresh(f"{layer.name}/max")], ys
+    else:
+        mask_out = None
     if p.method == "MAX":  # Caffe's `x > max` from -FLT_MAX: NaN and -inf never win
         floor = g.scalar(-FLT_MAX, "flt_lowest")
         x0, x = x, g.op("Where", [g.op("GreaterOrEqual", [x, floor]), x, floor])
         g.shapes[x] = g.shapes[x0]
+    if mask_out is not None:
+        _pool(g, layer, x, ys)
+        g.node("Identity", ys, mask_out[:1])
+        pool_mask(g, layer, x, ys[0], mask_out[1], g.shapes[xs[0]][2:],
+                  _static_out(g, xs[0], p))
+        return
+    _pool(g, layer, x, ys)
+
+
+def _static_out(g, x, p):
+    h, w = g.shapes[x][2:]
+    return p.output_size(h, w)
+
+
+def _pool(g, layer, x, ys):
+    p = layer.params
     if p.global_pooling:  # kernel = whole plane: max, or sum / (H*W) like Caffe
         g.node("GlobalMaxPool" if p.method == "MAX" else "GlobalAveragePool", [x], ys)
         return

@@ -58,7 +58,9 @@ def state_dict(net) -> dict:
         for name, blob in zip(names, blobs):
             with warnings.catch_warnings():  # a read-only mmap view is only read here
                 warnings.simplefilter("ignore", UserWarning)
-                t = torch.from_numpy(np.ascontiguousarray(blob, dtype=np.float32))
+                # (reshape: ascontiguousarray turns a 0-axis blob, a shared scale, into 1-D)
+                t = torch.from_numpy(np.ascontiguousarray(blob, dtype=np.float32)
+                                     .reshape(np.shape(blob)))
             state[f"{keys[layer.name]}.{name}"] = t
     return state
 

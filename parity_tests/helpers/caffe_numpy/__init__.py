@@ -27,6 +27,14 @@ from .interp import interp_size, interp  # noqa: F401
 from .common import FLT_MAX, _f  # noqa: F401
 
 
+#: The layer types :func:`run_layer` implements (the issue-16 layers are checked by
+#: their own transcriptions in helpers/caffe_numpy/unpool.py and test_layers_*.py).
+TYPES = frozenset({"Convolution", "Deconvolution", "InnerProduct", "Pooling", "Crop",
+                   "Eltwise", "BatchNorm", "Scale", "Bias", "PReLU", "Concat", "Slice",
+                   "Split", "Alias", "LRN", "ReLU", "ELU", "Power", "Sigmoid", "TanH",
+                   "AbsVal", "Dropout", "Softmax", "Flatten", "Reshape", "Interp"})
+
+
 def run_layer(layer, bottoms) -> list:
     """Caffe's forward of one IR layer on numpy bottoms; returns the list of tops."""
     p, t, blobs, x = layer.params, layer.type, layer.blobs, bottoms[0]

@@ -1,0 +1,53 @@
+"""Caffe's MAX-pooling mask (Pooling's second top) and unpooling by that mask
+(SegNet's Upsample, the reference build's MaxUnPool) in PyTorch, Caffe order."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .ops import FLT_MAX, pool2d
+
+
+def max_pool_with_mask(x, p):
+    """``(top, mask)``: the mask holds ``h * W + w`` of each window's max within its
+    channel plane, as float32, the first maximum in raster order (Caffe's ``>`` scan
+    from -FLT_MAX); ``-1`` for a window whose max is -FLT_MAX (nothing beat it)."""
+    y = pool2d(x, p)
+    h, w = x.shape[-2:]
+    (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
+    oh, ow = y.shape[-2:]
+    eh = max(0, (oh - 1) * sh + kh - h - ph)
+    ew = max(0, (ow - 1) * sw + kw - w - pw)
+    xp = F.pad(torch.where(x >= -FLT_MAX, x, -FLT_MAX), (pw, ew, ph, eh), value=-FLT_MAX)
+    rows = torch.arange(oh) * sh - ph
+    cols = torch.arange(ow) * sw - pw
+    mask = torch.full_like(y, -1.0)
+    for di in reversed(range(kh)):  # last assignment wins: the first offset in raster order
+        for dj in reversed(range(kw)):
+            win = xp[..., di:di + (oh - 1) * sh + 1:sh, dj:dj + (ow - 1) * sw + 1:sw]
+            idx = ((rows + di)[:, None] * w + (cols + dj)[None, :]).to(y.dtype)
+            mask = torch.where(win == y, idx, mask)
+    return y, torch.where(y == -FLT_MAX, torch.full_like(y, -1.0), mask)
+
+
+def unpool(x, mask, out_h: int, out_w: int):
+    """Zeros of ``(N, C, out_h, out_w)`` with ``top[mask[i]] = x[i]`` per channel plane,
+    in Caffe's loop order (a repeated index keeps the last write).
+
+    Index -1 (a pooling window whose max stayed -FLT_MAX) makes Caffe write out of the
+    plane (undefined behaviour): it is dropped. An index past the plane aborts Caffe;
+    it raises ValueError here.
+    """
+    n, c, h, w = x.shape
+    plane = out_h * out_w
+    idx = mask.reshape(n, c, h * w).to(torch.int64)  # Caffe: static_cast<int>
+    if bool((idx >= plane).any()):
+        raise ValueError(f"unpooling mask index out of range [0, {plane}): the mask "
+                         "does not come from a pooling of the unpooled size")
+    idx = torch.where(idx < 0, plane, idx)  # dropped into a spare slot
+    pos = torch.arange(h * w).expand(n, c, h * w)
+    winner = torch.full((n, c, plane + 1), -1, dtype=torch.int64)
+    winner = winner.scatter_reduce(2, idx, pos, "amax")[..., :plane]
+    vals = torch.gather(x.reshape(n, c, h * w), 2, winner.clamp(min=0))
+    out = torch.where(winner >= 0, vals, torch.zeros_like(vals))
+    return out.reshape(n, c, out_h, out_w)

@@ -106,8 +106,10 @@ def load_converted(path):
     """``(net, runner)`` from an exported ``.onnx``: the net is rebuilt (without
     weights) from the definition in its metadata; ``runner(inputs)`` runs the file in
     onnxruntime and returns the outputs by Caffe blob name."""
+    from .untrusted import load_untrusted
+
     path = Path(path)
-    model = onnx.load(str(path))
+    model = load_untrusted(path)
     meta = {p.key: p.value for p in model.metadata_props}
     if "definition" not in meta:
         raise CaffeError("this ONNX file has no caffe2ss metadata (definition); convert "

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import CaffeError
+from .outpaths import check_target
 
 
 @contextmanager
@@ -23,6 +24,7 @@ def atomic_path(final, suffix: str | None = None):
     if final.parent and not final.parent.exists():
         raise CaffeError("the output folder does not exist; create it first",
                          file=final.parent)
+    check_target(final)  # never rename over a device, folder or link
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix,
                                dir=final.parent or ".")
     os.close(fd)

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from ..backends import ONNX_DEFAULT_OPSET, get_backend
+from ..outpaths import check_outputs
 from ..reader.load import load
 from .common import add_model_args, framework_list, input_shapes
 
@@ -29,6 +30,7 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     """Convert and print the written paths."""
     backend = get_backend(args.to)
+    check_outputs(args.to, Path(args.output), [args.model, args.prototxt])
     net = load(args.model, args.prototxt, args.fork)
     print(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
           f"inputs {dict(net.inputs)}", file=sys.stderr)

@@ -18,6 +18,7 @@ import onnx
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
 from caffe2ss.converter.provenance import provenance, sidecar_path
+from caffe2ss.converter.outpaths import check_outputs
 
 from .export import DEFAULT_OPSET, build_model
 from .registry import CONVERTERS
@@ -78,6 +79,7 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
         raise CaffeError(f"option(s) {', '.join(unknown)} do not apply to --to onnx",
                          field=unknown[0])
     out = Path(out)
+    check_outputs("onnx", out, net.source.values())
     shapes = _input_shapes(net, input_shape)
     model, outputs = build_model(net, shapes, dynamic_hw=dynamic_hw, opset=opset)
     onnx.checker.check_model(model, full_check=True)

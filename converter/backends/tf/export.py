@@ -28,6 +28,7 @@ from pathlib import Path
 from ... import fileio
 from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
+from ...outpaths import check_outputs
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
@@ -58,6 +59,7 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
     base = stem(out)
     if not base.parent.is_dir():
         raise CaffeError("the output folder does not exist; create it first", file=base.parent)
+    check_outputs("tf", out, net.source.values())
     shapes_in = input_shapes(net, input_shape)
     tf_layers, shapes = convert_net(net, shapes_in)
     check_weights(net)

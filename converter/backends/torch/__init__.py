@@ -16,6 +16,7 @@ from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
 from ...provenance import provenance, sidecar_path
+from ...outpaths import check_outputs
 from ...reader.weights import check_weights
 from . import export
 from ....models.torch.builders import BUILDERS
@@ -65,6 +66,7 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
         raise CaffeError(f"option(s) {unknown} do not apply to --to torch", field=unknown[0])
     check_weights(net)
     out = Path(out)
+    check_outputs("torch", out, net.source.values())
     fmt = format or ("safetensors" if out.suffix == ".safetensors" else "pt")
     name = next(iter(net.inputs), None)
     if input_shape is not None or all(s is not None for s in net.inputs.values()):

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from ..backends import ONNX_DEFAULT_OPSET, get_backend
+from ..errors import printable
 from ..outpaths import check_outputs
 from ..reader.load import load
 from .common import add_model_args, framework_list, input_shapes
@@ -32,8 +33,8 @@ def run(args) -> int:
     backend = get_backend(args.to)
     check_outputs(args.to, Path(args.output), [args.model, args.prototxt])
     net = load(args.model, args.prototxt, args.fork)
-    print(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
-          f"inputs {dict(net.inputs)}", file=sys.stderr)
+    print(printable(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
+                    f"inputs {dict(net.inputs)}"), file=sys.stderr)
     shapes = input_shapes(net, args)
     options = {"torch": {"format": args.format}, "tf": {"saved_model": args.saved_model},
                "onnx": {"dynamic_hw": args.dynamic_hw, "opset": args.opset}}[args.to]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backends import get_backend
-from ..errors import CaffeError
+from ..errors import CaffeError, printable
 from ..fileio import write_json_atomic
 from ..parity import ATOL, RTOL, FrameworkResult, compare_blobs, format_table
 from ..reader.load import load
@@ -120,6 +120,6 @@ def _cross(net, outputs: dict, atol: float, rtol: float) -> dict:
         worst = max((b.max_abs or 0.0 for b in res.blobs.values()), default=0.0)
         out[f"{fw}_vs_{base}"] = {"pass": res.passed, "max_abs": worst,
                                   "first_divergent": res.first_divergent}
-        print(f"== {fw} vs {base}: {'PASS' if res.passed else 'FAIL'} "
+        print(f"== {printable(fw)} vs {printable(base)}: {'PASS' if res.passed else 'FAIL'} "
               f"(max |diff| {worst:.3g})")
     return out

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import CaffeError
+from ..errors import CaffeError, printable
 from .prepost import preprocess, resize_bilinear
 from ..backends import get_backend
 from ..provenance import find_sidecar
@@ -99,14 +99,14 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
             raise CaffeError(f"cannot read the sidecar: {e}", file=side) from None
         fw = meta.get("framework") or framework or "torch"
         if framework and framework != fw:
-            print(f"caffe2ss: note: {path.name} was converted to {fw}; running it with "
-                  f"{fw}, not {framework}", file=sys.stderr)
+            print(printable(f"caffe2ss: note: {path.name} was converted to {fw}; running "
+                            f"it with {fw}, not {framework}"), file=sys.stderr)
         net, runner = get_backend(fw).load_converted(path)
         pre = meta.get("preprocessing") or net.preprocessing.as_dict()
         fixed = _fixed_shape(meta)
     if pre.get("mean") is None:
-        print(f"caffe2ss: note: {path.name} records no mean; images are fed as raw 0-255 "
-              f"{pre.get('channel_order', 'BGR')} values", file=sys.stderr)
+        print(printable(f"caffe2ss: note: {path.name} records no mean; images are fed as raw "
+                        f"0-255 {pre.get('channel_order', 'BGR')} values"), file=sys.stderr)
     return Model(net, runner, pre, fw, str(path), next(iter(net.inputs)),
                  output or _score_blob(net, path), fixed_shape=fixed)
 

@@ -17,6 +17,7 @@ from ...errors import CaffeError
 from ...fileio import write_json_atomic
 from ...provenance import provenance, sidecar_path
 from ...outpaths import check_outputs
+from ...weightcheck import check_weights_without_input
 from ...reader.weights import check_weights
 from . import export
 from ....models.torch.builders import BUILDERS
@@ -71,6 +72,8 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
     name = next(iter(net.inputs), None)
     if input_shape is not None or all(s is not None for s in net.inputs.values()):
         net.infer_shapes({name: tuple(input_shape)} if input_shape else None)
+    else:  # no input size known: still check every weight shape
+        check_weights_without_input(net)
     state = export.state_dict(net)
     meta = provenance(net, "torch", export.layer_map(net), input_shape)
     digest = export.write(state, out, fmt, meta)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,6 +40,27 @@ def atomic_path(final, suffix: str | None = None):
         except OSError:
             pass
         raise
+
+
+@contextmanager
+def deferred_interrupt():
+    """Hold a Ctrl-C (SIGINT) until the block ends, then raise KeyboardInterrupt.
+
+    For writers that break if interrupted half-way (``torch.save``'s C++ zip writer
+    turns a KeyboardInterrupt into ``RuntimeError: unexpected pos``). Only the main
+    thread can install signal handlers; elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _umask() -> int:

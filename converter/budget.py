@@ -1,6 +1,6 @@
 """The memory budget of a run: how many bytes caffe2ss may plan to hold at once.
 
-The default is half the machine's physical memory (``os.sysconf``), so a corrupt or
+The default is a quarter of the machine's physical memory (``os.sysconf``), so a corrupt or
 absurd file is refused with a clear error instead of being killed by the kernel or
 swapping. ``--max-memory`` (e.g. ``4G``, ``512M``) or ``CAFFE2SS_MAX_MEMORY`` sets it.
 """
@@ -40,12 +40,13 @@ _override: int | None = None
 
 
 def max_memory() -> int:
-    """The budget in bytes: ``set_max_memory``, else ``CAFFE2SS_MAX_MEMORY``, else half
-    the physical memory."""
+    """The budget in bytes: ``set_max_memory``, else ``CAFFE2SS_MAX_MEMORY``, else a
+    quarter of the physical memory (other processes, and framework overhead, need
+    the rest)."""
     if _override is not None:
         return _override
     env = os.environ.get("CAFFE2SS_MAX_MEMORY")
-    return parse_size(env) if env else physical_memory() // 2
+    return parse_size(env) if env else physical_memory() // 4
 
 
 def set_max_memory(value) -> None:

@@ -81,5 +81,5 @@ def test_max_memory_option(tmp_path, capsys):
                  "--input", str(case.dir / "input.npy"), "--reference",
                  str(case.dir / "blobs.npz"), "--max-memory", "2K"])
     assert code == 2 and "over the memory budget of 2.0 KiB" in capsys.readouterr().err
-    assert budget.max_memory() == budget.physical_memory() // 2  # not left set
+    assert budget.max_memory() == budget.physical_memory() // 4  # not left set
     assert budget.parse_size("1.5G") == 3 * 2**29 and budget.parse_size("512M") == 2**29

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=module.HELP)
         module.add_arguments(p)
         p.add_argument("--max-memory", metavar="SIZE",
-                       help="memory budget, e.g. 4G (default: half the physical memory, "
+                       help="memory budget, e.g. 4G (default: a quarter of the physical memory, "
                        "or $CAFFE2SS_MAX_MEMORY); larger inputs and nets are refused")
     return parser
 

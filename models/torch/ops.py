@@ -46,6 +46,8 @@ def pool2d(x, p):
     oh, ow = p.output_size(h, w)
     eh = max(0, (oh - 1) * sh + kh - h - ph)  # ceil-mode windows may hang past H + pad
     ew = max(0, (ow - 1) * sw + kw - w - pw)
+    if (h + ph + eh) * (w + pw + ew) > 4 * h * w + 4096:  # huge stride/pad: no padding
+        return _pool2d_by_windows(x, p, h, w, oh, ow)
     if p.method == "MAX":  # Caffe: m = -FLT_MAX; if (x > m) m = x -- NaN never wins
         x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)  # NaN, -inf -> -FLT_MAX
         xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)  # an empty window gives -FLT_MAX
@@ -55,6 +57,38 @@ def pool2d(x, p):
     # Caffe's divisor counts padding up to H + pad but not the ceil overhang beyond it.
     div = torch.from_numpy(ave_divisor(h, w, p)).to(x.device, x.dtype)
     return total / div
+
+
+def _pool2d_by_windows(x, p, h, w, oh, ow):
+    """Pooling as two separable passes over each window's part inside the image.
+
+    Used when explicit padding would dwarf the input (a stride or pad of 2^32 pads to
+    ~2^32 rows): memory stays input + output, whatever the stride, pad or kernel.
+    MAX ignores padding like Caffe (empty window: -FLT_MAX); AVE sums the image cells
+    and divides by Caffe's divisor.
+    """
+    from ...converter.layers.pool import pool_windows
+
+    (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
+    is_max = p.method == "MAX"
+    if is_max:
+        x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)
+    for axis, (size, k, s, q, n) in ((2, (h, kh, sh, ph, oh)), (3, (w, kw, sw, pw, ow))):
+        _, _, lo, hi = pool_windows(size, k, s, q, n)
+        parts = []
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            if b > a:
+                part = x.narrow(axis, a, b - a)
+                parts.append(part.amax(axis, keepdim=True) if is_max
+                             else part.sum(axis, keepdim=True))
+            else:
+                shape = list(x.shape)
+                shape[axis] = 1
+                parts.append(x.new_full(shape, -FLT_MAX if is_max else 0.0))
+        x = torch.cat(parts, axis)
+    if is_max:
+        return x
+    return x / torch.from_numpy(ave_divisor(h, w, p)).to(x.device, x.dtype)
 
 
 def crop(x, ref, p):

@@ -18,6 +18,7 @@ import onnx
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
 from caffe2ss.converter.provenance import provenance, sidecar_path
+from caffe2ss.converter.memplan import check_memory
 from caffe2ss.converter.outpaths import check_outputs
 
 from .export import DEFAULT_OPSET, build_model
@@ -56,6 +57,7 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     output (in-place blobs: their final value) and all are returned by Caffe name.
     """
     feeds = _feeds(list(net.inputs), inputs)
+    check_memory(net, {k: v.shape for k, v in feeds.items()}, "onnx")
     model, outputs = build_model(net, {k: v.shape for k, v in feeds.items()},
                                  expose_blobs=blobs, metadata=False)
     sess = _session(model.SerializeToString())

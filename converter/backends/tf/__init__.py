@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ...errors import CaffeError
 from ...provenance import sidecar_path
+from ...memplan import check_memory
 from ....models.tf import rebuild as build
 from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
@@ -31,6 +32,7 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     With ``blobs=True`` every Caffe blob by name (in-place chains: the final value).
     """
     shapes = {k: tuple(v.shape) for k, v in inputs.items()}
+    check_memory(net, shapes, "tf")
     model = build_model(net, shapes, weights=True)
     return run_model(model, net, inputs, blobs=blobs)
 

@@ -16,6 +16,7 @@ from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
 from ...provenance import provenance, sidecar_path
+from ...memplan import check_memory
 from ...outpaths import check_outputs
 from ...weightcheck import check_weights_without_input
 from ...reader.weights import check_weights
@@ -34,6 +35,7 @@ def _arrays(net, inputs: dict) -> dict:
         raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
     arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
     net.infer_shapes({k: a.shape for k, a in arrays.items()})  # also resolves strict_dim
+    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")  # before any work
     return arrays
 
 

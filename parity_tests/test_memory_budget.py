@@ -1,0 +1,68 @@
+"""A run's memory is planned from shape inference and checked before execution; no op
+allocates beyond it (issue 12, finding 6)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from caffe2ss.converter import CaffeError, load_definition
+from caffe2ss.converter.budget import limited
+from caffe2ss.converter.memplan import plan_bytes
+
+torch = pytest.importorskip("torch")
+from caffe2ss.converter.backends import get_backend  # noqa: E402
+
+FLT_MAX = float(np.finfo(np.float32).max)
+HUGE = 2**32 - 1  # the largest uint32 stride/pad Caffe's proto allows
+
+
+def _pool(method, stride, pad=0, kernel=2):
+    return load_definition(
+        'input: "data" input_dim: 1 input_dim: 1 input_dim: 3 input_dim: 3\n'
+        f'layer {{ name: "p" type: "Pooling" bottom: "data" top: "p" pooling_param {{ '
+        f'pool: {method} kernel_size: {kernel} stride: {stride} pad: {pad} }} }}', "bvlc")
+
+
+def test_pooling_with_a_huge_stride_allocates_only_its_output():
+    x = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3)
+    out = get_backend("torch").run(_pool("MAX", HUGE), {"data": x})["p"]
+    # ceil((3 - 2) / s) + 1 = 2 windows per axis; the second starts past the image
+    np.testing.assert_array_equal(out[0, 0], [[4.0, -FLT_MAX], [-FLT_MAX, -FLT_MAX]])
+    ave = get_backend("torch").run(_pool("AVE", HUGE), {"data": x})["p"]
+    assert ave[0, 0, 0, 0] == pytest.approx((0 + 1 + 3 + 4) / 4)
+
+
+def test_huge_pad_pooling_is_exact():
+    x = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3)
+    net = _pool("MAX", HUGE, pad=2**20, kernel=2**20 + 3)  # one window [-2^20, 3)
+    out = get_backend("torch").run(net, {"data": x})["p"]
+    assert out.shape == (1, 1, 1, 1) and out[0, 0, 0, 0] == 8.0
+
+
+def test_padded_pooling_in_onnx_is_refused_by_the_plan():
+    with pytest.raises(CaffeError, match="over the memory budget"):
+        with limited("1G"):
+            get_backend("onnx").run(_pool("MAX", HUGE), {"data": np.zeros((1, 1, 3, 3),
+                                                                             np.float32)})
+
+
+def test_interp_zoom_20000_is_refused_before_running():
+    net = load_definition(
+        'input: "data" input_dim: 1 input_dim: 1 input_dim: 3 input_dim: 3\n'
+        'layer { name: "i" type: "Interp" bottom: "data" top: "i" '
+        'interp_param { zoom_factor: 20000 } }', "deeplab_v2")
+    assert plan_bytes(net, None) >= 4 * 40001**2  # (3 - 1) * 20000 + 1 per side: 6.4 GB
+    with limited("1G"), pytest.raises(CaffeError, match=r"needs about 6\.0 GiB"):
+        get_backend("torch").run(net, {"data": np.zeros((1, 1, 3, 3), np.float32)})
+
+
+def test_the_sum_of_blobs_counts_not_only_each_blob():
+    body = "".join(f'layer {{ name: "r{i}" type: "ReLU" bottom: "{"data" if i == 0 else f"r{i-1}"}" '
+                   f'top: "r{i}" }}\n' for i in range(8))
+    net = load_definition('input: "data" input_dim: 1 input_dim: 1 input_dim: 256 '
+                          f'input_dim: 256\n{body}', "bvlc")
+    assert plan_bytes(net, None) == 4 * 256 * 256 * 9
+    with limited("2M"), pytest.raises(CaffeError, match="over the memory budget of 2.0 MiB"):
+        get_backend("torch").run(net, {"data": np.zeros((1, 1, 256, 256), np.float32)})
+    with limited("3M"):  # 2.25 MiB fits
+        get_backend("torch").run(net, {"data": np.zeros((1, 1, 256, 256), np.float32)})

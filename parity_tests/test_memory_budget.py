@@ -66,3 +66,22 @@ def test_the_sum_of_blobs_counts_not_only_each_blob():
         get_backend("torch").run(net, {"data": np.zeros((1, 1, 256, 256), np.float32)})
     with limited("3M"):  # 2.25 MiB fits
         get_backend("torch").run(net, {"data": np.zeros((1, 1, 256, 256), np.float32)})
+
+
+@pytest.mark.parametrize("layer", [
+    'type: "Pooling" pooling_param { pool: MAX kernel_size: 2 stride: 4294967295 }',
+    'type: "Pooling" pooling_param { pool: AVE kernel_size: 3 stride: 4294967295 pad: 1 }',
+    'type: "Convolution" convolution_param { num_output: 1 kernel_size: 2 '
+    'stride: 4294967295 }'])
+def test_a_stride_beyond_int32_with_one_window(layer):
+    """Fuzz find (tools/fuzz.py seed 0, inputs 136 and 820): torch's int overflow."""
+    net = load_definition('input: "data" input_dim: 1 input_dim: 1 input_dim: 3 '
+                          f'input_dim: 3\nlayer {{ name: "l" bottom: "data" top: "l" {layer} }}',
+                          "bvlc")
+    if net.layers[0].type == "Convolution":
+        net.layers[0].blobs = [np.ones((1, 1, 2, 2), np.float32), np.zeros(1, np.float32)]
+    x = np.arange(9, dtype=np.float32).reshape(1, 1, 3, 3)
+    out = get_backend("torch").run(net, {"data": x})["l"]
+    want = {"MAX": 4.0, "AVE": (0 + 1 + 3 + 4) / 9, "Con": 0 + 1 + 3 + 4}[
+        "MAX" if "MAX" in layer else "AVE" if "AVE" in layer else "Con"]
+    assert out[0, 0, 0, 0] == pytest.approx(want)

@@ -26,7 +26,12 @@ def conv2d(x, weight, bias, p):
     extra = [conv_end_pad(n, e, q) for n, e, q in zip(x.shape[-2:], p.extent(), p.pad)]
     if any(extra):  # kernel overhangs the padded input by < stride: Caffe reads zeros
         x = F.pad(x, (0, extra[1], 0, extra[0]))
-    return F.conv2d(x, weight, bias, p.stride, p.pad, p.dilation, p.group)
+    outs = [(n + 2 * q - e) // s + 1 for n, e, q, s in
+            zip(x.shape[-2:], p.extent(), p.pad, p.stride)]
+    # one window on an axis: its stride is irrelevant (and may overflow torch's int)
+    stride = tuple(1 if o == 1 else s for o, s in zip(outs, p.stride))
+    y = F.conv2d(x, weight, bias, stride, p.pad, p.dilation, p.group)
+    return y[..., :outs[0], :outs[1]] if stride != tuple(p.stride) else y
 
 
 def deconv2d(x, weight, bias, p):
@@ -46,8 +51,9 @@ def pool2d(x, p):
     oh, ow = p.output_size(h, w)
     eh = max(0, (oh - 1) * sh + kh - h - ph)  # ceil-mode windows may hang past H + pad
     ew = max(0, (ow - 1) * sw + kw - w - pw)
-    if (h + ph + eh) * (w + pw + ew) > 4 * h * w + 4096:  # huge stride/pad: no padding
-        return _pool2d_by_windows(x, p, h, w, oh, ow)
+    if (h + ph + eh) * (w + pw + ew) > 4 * h * w + 4096 or max(kh, kw) >= 2**31:
+        return _pool2d_by_windows(x, p, h, w, oh, ow)  # huge stride/pad: no padding
+    sh, sw = 1 if oh == 1 else sh, 1 if ow == 1 else sw  # one window: any stride (int32)
     if p.method == "MAX":  # Caffe: m = -FLT_MAX; if (x > m) m = x -- NaN never wins
         x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)  # NaN, -inf -> -FLT_MAX
         xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)  # an empty window gives -FLT_MAX

@@ -34,8 +34,8 @@ def _arrays(net, inputs: dict) -> dict:
     if missing:
         raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
     arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
-    net.infer_shapes({k: a.shape for k, a in arrays.items()})  # also resolves strict_dim
-    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")  # before any work
+    # shape inference (also resolves strict_dim) and the memory plan, before any work
+    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")
     return arrays
 
 

@@ -6,7 +6,6 @@ framework gets exactly the same treatment.
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import CaffeError, printable
+from ..sidecar_schema import read_sidecar
 from .prepost import preprocess, resize_bilinear
 from ..backends import get_backend
 from ..provenance import find_sidecar
@@ -93,11 +93,8 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
             raise CaffeError("not a .caffemodel/.prototxt and no caffe2ss sidecar JSON "
                              f"({path.name}.json) next to it; convert it with caffe2ss "
                              "convert, or pass the .caffemodel", file=path)
-        try:
-            meta = json.loads(side.read_text())
-        except (OSError, ValueError) as e:
-            raise CaffeError(f"cannot read the sidecar: {e}", file=side) from None
-        fw = meta.get("framework") or framework or "torch"
+        meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
+        fw = meta["framework"]
         if framework and framework != fw:
             print(printable(f"caffe2ss: note: {path.name} was converted to {fw}; running "
                             f"it with {fw}, not {framework}"), file=sys.stderr)

@@ -20,6 +20,7 @@ from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
 from caffe2ss.converter.provenance import provenance, sidecar_path
 from caffe2ss.converter.memplan import check_memory
 from caffe2ss.converter.outpaths import check_outputs
+from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
 
 from .export import DEFAULT_OPSET, build_model
 from .registry import CONVERTERS
@@ -118,11 +119,18 @@ def load_converted(path):
     if "definition" not in meta:
         raise CaffeError("this ONNX file has no caffe2ss metadata (definition); convert "
                          "it with caffe2ss first", file=path)
+    validate_sidecar({"framework": "onnx", "fork": meta.get("fork"),
+                      "definition": meta["definition"]}, path)
+    outputs = parse_json(meta.get("outputs", "null").encode(), path, "the outputs metadata")
+    if outputs is not None and not (isinstance(outputs, list)
+                                    and all(isinstance(o, str) for o in outputs)):
+        raise CaffeError("the ONNX metadata 'outputs' must be a list of blob names; convert "
+                         "again with caffe2ss", file=path, field="outputs")
     net = load_definition(meta["definition"], meta["fork"])
     sess = _session(model.SerializeToString())
     declared = {i.name: i.shape for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
-    blobs = json.loads(meta.get("outputs", "null")) or out_names
+    blobs = outputs or out_names
 
     def runner(inputs: dict) -> dict:
         feeds = _feeds(list(declared), inputs)

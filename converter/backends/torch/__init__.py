@@ -6,7 +6,6 @@ package, one file per layer family; the state_dict layout is in :mod:`.export`.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from ...fileio import write_json_atomic
 from ...provenance import provenance, sidecar_path
 from ...memplan import check_memory
 from ...outpaths import check_outputs
+from ...sidecar_schema import read_sidecar
 from ...weightcheck import check_weights_without_input
 from ...reader.weights import check_weights
 from . import export
@@ -95,13 +95,11 @@ def load_converted(path):
     if path.suffix == ".json":
         path = path.with_name(path.name[:-5])
     side = sidecar_path(path)
-    try:
-        meta = json.loads(side.read_text())
-        definition, fork = meta["definition"], meta["fork"]
-    except (OSError, ValueError, KeyError) as e:
-        raise CaffeError(f"cannot read the provenance sidecar ({e}); it must sit next to the "
-                         "weights as <weights>.json", file=side) from None
-    net = load_definition(definition, fork)
+    if not side.exists():
+        raise CaffeError("no provenance sidecar; it must sit next to the weights as "
+                         "<weights>.json", file=side)
+    meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
+    net = load_definition(meta["definition"], meta["fork"])
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")
     export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))

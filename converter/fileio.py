@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import CaffeError
+from .generation import clean_stale, tmp_prefix
 from .outpaths import check_target
 
 
@@ -27,7 +28,8 @@ def atomic_path(final, suffix: str | None = None):
         raise CaffeError("the output folder does not exist; create it first",
                          file=final.parent)
     check_target(final)  # never rename over a device, folder or link
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix,
+    clean_stale(final.parent, final.name)  # temporaries of an earlier, killed run
+    fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(final.name), suffix=suffix or final.suffix,
                                dir=final.parent or ".")
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual file mode

@@ -18,6 +18,7 @@ import onnx
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
 from caffe2ss.converter.provenance import provenance, sidecar_path
+from caffe2ss.converter.generation import fingerprint
 from caffe2ss.converter.memplan import check_memory
 from caffe2ss.converter.outpaths import check_outputs
 from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
@@ -95,6 +96,7 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
     side.update(opset=opset, dynamic_hw=bool(dynamic_hw), outputs=list(outputs.values()))
     sidecar = sidecar_path(out)
     write_bytes_atomic(out, data)
+    side["fingerprints"] = {out.name: fingerprint(out)}  # the sidecar is written last
     write_json_atomic(sidecar, side)
     return [out, sidecar]
 

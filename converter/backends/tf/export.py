@@ -28,6 +28,7 @@ from pathlib import Path
 from ... import fileio
 from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
+from ...generation import clean_stale, fingerprint, tmp_prefix
 from ...outpaths import check_outputs
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
@@ -65,7 +66,8 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
     check_weights(net)
     variables = {k: t.weights for k, t in tf_layers.items() if t.weights}
     attrs = attr_names([l.name for l in net.layers])
-    tmp = Path(tempfile.mkdtemp(prefix=f".{base.name}.", dir=base.parent))
+    clean_stale(base.parent, base.name)  # temporaries of an earlier, killed run
+    tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(base.name), dir=base.parent))
     try:
         write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"), variables, attrs)
         signature = None
@@ -87,7 +89,7 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
 
 def _replace(src: Path, dst: Path) -> None:
     if src.is_dir() and dst.is_dir():  # a directory cannot be renamed onto another
-        old = dst.with_name(f".{dst.name}.old.{os.getpid()}")
+        old = dst.with_name(tmp_prefix(dst.name) + "old")  # clean_stale finds it if killed
         os.replace(dst, old)
         os.replace(src, dst)
         shutil.rmtree(old, ignore_errors=True)
@@ -102,6 +104,8 @@ def sidecar(net, variables, attrs, given, shapes_in, written, signature) -> dict
     known = given if given is not None and not isinstance(given, dict) else \
         (given or {}).get(name, net.inputs.get(name))
     side = provenance(net, "tf", names, known)
+    # size + quick hash per file, verified by load_converted (one generation)
+    side["fingerprints"] = {p.name: fingerprint(p) for p in written if p.is_file()}
     side["input"]["shape_order"] = "NCHW (Caffe's); the TF model takes NHWC"
     side["tf"] = {
         "build_shape": list(shapes_in[name]),  # the shape the variables were sized at

@@ -15,6 +15,7 @@ from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
 from ...provenance import provenance, sidecar_path
+from ...generation import fingerprint, verify_set
 from ...memplan import check_memory
 from ...outpaths import check_outputs
 from ...sidecar_schema import read_sidecar
@@ -80,6 +81,7 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
     meta = provenance(net, "torch", export.layer_map(net), input_shape)
     digest = export.write(state, out, fmt, meta)
     meta["weights"] = {"file": out.name, "format": fmt, "sha256": digest}
+    meta["fingerprints"] = {out.name: fingerprint(out)}  # checked by load_converted
     side = sidecar_path(out)
     try:
         write_json_atomic(side, meta)
@@ -99,6 +101,7 @@ def load_converted(path):
         raise CaffeError("no provenance sidecar; it must sit next to the weights as "
                          "<weights>.json", file=side)
     meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
+    verify_set(meta, side.parent, side)  # the weights are the sidecar's generation
     net = load_definition(meta["definition"], meta["fork"])
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")

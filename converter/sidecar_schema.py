@@ -1,4 +1,5 @@
-"""Validate a converted output's JSON sidecar before anything in it is used.
+"""Validate a converted output's JSON sidecar (the schema of :mod:`.provenance`, which
+writes it) before anything in it is used.
 
 The sidecar is read from disk next to converted weights, so it is untrusted input:
 it may be a symlink to ``/dev/zero``, 100k-deep nested JSON, a list, or hold
@@ -89,9 +90,17 @@ def _dims(v) -> bool:
 def validate_sidecar(meta, path=None, frameworks=("torch", "tf", "onnx")) -> dict:
     """Check the fields readers use; returns ``meta``."""
     from .forks import FORKS
+    from .provenance import VERSION
 
     if not isinstance(meta, dict):
         _fail(path, "(top level)", "a JSON object")
+    version = meta.get("version", 0)  # files written before the field existed: 0
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        _fail(path, "version", "a non-negative integer")
+    if version > VERSION:
+        raise CaffeError(f"the sidecar has schema version {version}, written by a newer "
+                         f"caffe2ss (this one reads up to {VERSION}); upgrade caffe2ss or "
+                         "convert the model again with this one", file=path, field="version")
     if meta.get("framework") not in frameworks:
         _fail(path, "framework", f"one of {', '.join(frameworks)}")
     if meta.get("fork") not in FORKS:
@@ -118,6 +127,11 @@ def validate_sidecar(meta, path=None, frameworks=("torch", "tf", "onnx")) -> dic
             _fail(path, "input.shape", "null or a list of positive integers")
         if not isinstance(inp.get("blob", ""), (str, type(None))):
             _fail(path, "input.blob", "the input blob's name")
+    layers = meta.get("layers")
+    if layers is not None and not (isinstance(layers, dict) and all(
+            isinstance(v, list) and all(isinstance(n, str) for n in v)
+            for v in layers.values())):
+        _fail(path, "layers", "an object of layer name -> parameter names")
     if "weights" in meta and not (isinstance(meta["weights"], dict) and
                                   isinstance(meta["weights"].get("format", "pt"), str)):
         _fail(path, "weights", "an object with file, format and sha256")

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from caffe2ss.converter.errors import CaffeError
-from export_nets import make_bn_net
+from helpers.export_nets import make_bn_net
 
 
 def _two(tmp_path, fw, name):

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from caffe2ss.converter.cli import main
-from export_nets import make_bn_net
+from helpers.export_nets import make_bn_net
 
 torch = pytest.importorskip("torch")
 

@@ -9,7 +9,7 @@ import pytest
 
 from caffe2ss.converter import budget
 from caffe2ss.converter.cli import main
-from conftest import OracleCase
+from helpers.oracle import OracleCase
 
 CASE = "zoo_pool_ceil_pad"
 

@@ -10,7 +10,7 @@ import pytest
 from caffe2ss.converter.cli import main
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.outpaths import check_outputs
-from export_nets import make_bn_net
+from helpers.export_nets import make_bn_net
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.seg.predict import open_model
-from export_nets import make_bn_net
+from helpers.export_nets import make_bn_net
 
 torch = pytest.importorskip("torch")
 
@@ -59,6 +59,9 @@ VARIANTS = {
     "weights a string": ("weights", "x", "weights"),
     "shape with a zero": ("input.shape", [1, 0, 3, 3], "input.shape"),
     "shape with a float": ("input.shape", [1, 2.5, 3, 3], "input.shape"),
+    "newer schema version": ("version", 99, "version"),
+    "version a string": ("version", "1", "version"),
+    "layers a list": ("layers", ["conv.1"], "layers"),
 }
 
 

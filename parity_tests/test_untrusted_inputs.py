@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.errors import CaffeError
-from export_nets import make_bn_net
+from helpers.export_nets import make_bn_net
 
 
 def test_a_savedmodel_is_refused_and_never_run(tmp_path):
@@ -87,6 +87,14 @@ def test_torch_files_load_with_weights_only(tmp_path):
             return (open, (str(tmp_path / "pwned.txt"), "w"))
 
     torch.save({"conv.1.weight": Boom()}, tmp_path / "m.pt")
+    # an attacker writes the sidecar too: give it the evil file's fingerprint
+    import json
+
+    from caffe2ss.converter.generation import fingerprint
+
+    side = json.loads((tmp_path / "m.pt.json").read_text())
+    side["fingerprints"] = {"m.pt": fingerprint(tmp_path / "m.pt")}
+    (tmp_path / "m.pt.json").write_text(json.dumps(side))
     with pytest.raises(CaffeError, match="cannot read the converted weights"):
         backend.load_converted(tmp_path / "m.pt")
     assert not (tmp_path / "pwned.txt").exists()

@@ -7,7 +7,7 @@ import pytest
 from caffe2ss.converter import load
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.weightcheck import check_weights_without_input
-from export_nets import BN_NET, write_caffemodel
+from helpers.export_nets import BN_NET, write_caffemodel
 
 NO_SHAPE = BN_NET.replace("input_shape { dim: 1 dim: 2 dim: 3 dim: 3 }\n", "")
 RNG = np.random.default_rng(0)
@@ -52,7 +52,7 @@ def test_good_weights_pass(tmp_path):
 
 def test_every_real_caffe_case_passes():
     """No false alarm on the real-Caffe oracle weights (every layer family)."""
-    from conftest import ORACLE_CASES, oracle
+    from helpers.oracle import ORACLE_CASES, oracle
 
     for name in ORACLE_CASES:
         check_weights_without_input(oracle(name).load())

@@ -7,6 +7,25 @@ offset or layer, and the field, and says how to fix the problem where we can tel
 """
 from __future__ import annotations
 
+import re
+
+#: C0/C1 controls, DEL, and the Unicode bidi overrides/isolates that reorder a line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    Every string printed from a file goes through this, so a layer name holding a
+    newline or an ANSI escape cannot forge or recolour an output line.
+    """
+    def esc(m):
+        c = m.group()
+        return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+    return _CONTROL.sub(esc, str(text))
+
 
 class CaffeError(Exception):
     """A user-facing error about a Caffe file or a request.
@@ -48,4 +67,4 @@ class CaffeError(Exception):
         if self.field:
             where.append(f"field '{self.field}'")
         prefix = ": ".join([", ".join(where)]) if where else ""
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return printable(f"{prefix}: {self.message}" if prefix else self.message)

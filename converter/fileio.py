@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import CaffeError
+from .generation import clean_stale, tmp_prefix
+from .outpaths import check_target
 
 
 @contextmanager
@@ -23,7 +27,9 @@ def atomic_path(final, suffix: str | None = None):
     if final.parent and not final.parent.exists():
         raise CaffeError("the output folder does not exist; create it first",
                          file=final.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix,
+    check_target(final)  # never rename over a device, folder or link
+    clean_stale(final.parent, final.name)  # temporaries of an earlier, killed run
+    fd, tmp = tempfile.mkstemp(prefix=tmp_prefix(final.name), suffix=suffix or final.suffix,
                                dir=final.parent or ".")
     os.close(fd)
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual file mode
@@ -36,6 +42,27 @@ def atomic_path(final, suffix: str | None = None):
         except OSError:
             pass
         raise
+
+
+@contextmanager
+def deferred_interrupt():
+    """Hold a Ctrl-C (SIGINT) until the block ends, then raise KeyboardInterrupt.
+
+    For writers that break if interrupted half-way (``torch.save``'s C++ zip writer
+    turns a KeyboardInterrupt into ``RuntimeError: unexpected pos``). Only the main
+    thread can install signal handlers; elsewhere the block runs unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old if old is not None else signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _umask() -> int:

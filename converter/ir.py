@@ -135,12 +135,12 @@ class Net:
             for b in layer.bottoms:
                 if b not in layer.tops:
                     consumed.add(b)
-        outs = []
+        outs: dict[str, None] = {}  # ordered set: linear in the number of tops
         for layer in self.layers:
             for t in layer.tops:
-                if t not in consumed and t not in outs:
-                    outs.append(t)
-        return outs
+                if t not in consumed:
+                    outs.setdefault(t, None)
+        return list(outs)
 
     def param_layers(self) -> list[Layer]:
         """Layers that carry weights."""

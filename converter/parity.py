@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .errors import printable
+
 #: Relative tolerance on float32 logits: 1e-4 of the blob's largest magnitude (or of 1).
 RTOL = 1e-4
 #: Absolute tolerance added to it (0 by default).
@@ -120,4 +122,4 @@ def format_table(res: FrameworkResult) -> str:
     if res.first_divergent:
         rows.append(f"   first divergent blob: '{res.first_divergent}' "
                     f"(produced by layer '{res.first_divergent_layer}')")
-    return "\n".join(rows)
+    return "\n".join(map(printable, rows))  # blob and layer names come from the file

@@ -167,6 +167,24 @@ def test_absurd_blob_shape_is_refused_without_allocating(tmp_path):
     assert peak < 2**20, peak
 
 
+@pytest.mark.parametrize("dims,legacy", [([0, 2**63 - 1, 2**63 - 1], False),
+                                         ([0, 2**31 - 1, 2**31 - 1, 2**31 - 1], True),
+                                         ([0, 2**31, 1], False)])
+def test_a_zero_dim_does_not_hide_absurd_dims(tmp_path, dims, legacy):
+    """Issue 12, finding 5: 0 values stored, count 0 = 0, but reshape cannot hold it."""
+    blob = caffe_pb2.BlobProto()
+    if legacy:
+        blob.num, blob.channels, blob.height, blob.width = dims
+    else:
+        blob.shape.dim.extend(dims)
+    layer = caffe_pb2.LayerParameter(name="zero", type="Convolution", blobs=[blob])
+    path = write(tmp_path, "zero.caffemodel",
+                 caffe_pb2.NetParameter(layer=[layer]).SerializeToString())
+    with pytest.raises(CaffeError, match="exceeds Caffe's blob limit") as e:
+        load(path)
+    assert "shape" in where(e.value, path, layer="zero")
+
+
 def test_too_many_axes_is_refused(tmp_path):
     blob = caffe_pb2.BlobProto()
     blob.shape.dim.extend([1] * 40)

@@ -56,8 +56,10 @@ def case(tmp_path_factory):
 def test_refreshes_are_inserted_but_hidden_from_inspect(case):
     net, _, _ = case
     synthetic = [(l.name, l.bottoms, l.tops) for l in net.layers if l.synthetic]
-    assert synthetic == [("relu:c", ["s1", "c"], ["c"]), ("relu:s0", ["s1", "s0"], ["s0"]),
-                         ("sig:p", ["f", "p"], ["p"])]
+    # lazy: a stale blob is refreshed right before it is read ("after" reads p, "r"
+    # reads c), and every other stale blob once at the end (s0)
+    assert synthetic == [("sig:p", ["f", "p"], ["p"]), ("relu:c", ["s1", "c"], ["c"]),
+                         ("relu:s0", ["s1", "s0"], ["s0"])]
     assert [l["name"] for l in describe(net)["layers"]] == \
         ["c", "split", "p", "relu", "flat", "sig", "after", "r"]
     assert net.outputs() == ["s1", "f", "t", "r"]
@@ -73,3 +75,21 @@ def test_every_framework_sees_the_shared_write(case, framework):
     ours = backend.run(net, {"data": x}, blobs=True)
     res = compare_blobs(net, ours, expected, framework)
     assert res.passed, res.first_divergent
+
+
+def test_split_with_n_in_place_relus_is_linear(tmp_path):
+    """Issue 12, finding 11: N tops each followed by an in-place ReLU gave N*N aliases."""
+    n = 300
+    tops = "".join(f' top: "s{i}"' for i in range(n))
+    relus = "".join(f'layer {{ name: "r{i}" type: "ReLU" bottom: "s{i}" top: "s{i}" }}\n'
+                    for i in range(n))
+    (tmp_path / "n.prototxt").write_text(
+        'input: "data"\ninput_shape { dim: 1 dim: 1 dim: 2 dim: 2 }\n'
+        f'layer {{ name: "split" type: "Split" bottom: "data"{tops} }}\n{relus}')
+    net = load(tmp_path / "n.prototxt")
+    synthetic = sum(l.synthetic for l in net.layers)
+    assert synthetic <= 2 * (n + 1), synthetic  # was n * n = 90,000
+    x = np.array([[[[-1.0, 2.0], [3.0, -4.0]]]], np.float32)
+    out = get_backend("torch").run(net, {"data": x}, blobs=True)
+    for name in ["data", "s0", f"s{n - 1}"]:  # one memory: every blob is relu(x)
+        np.testing.assert_array_equal(out[name], np.maximum(x, 0))

@@ -91,7 +91,7 @@ FRESH = textwrap.dedent("""
     b = get_backend("tf")
     src, a, x = Path(sys.argv[1]), Path(sys.argv[2]), np.load(sys.argv[3])
     out = {}
-    for f in ("m.savedmodel", "m.weights.h5", "m.index"):
+    for f in ("m.weights.h5", "m.index"):
         net, runner = b.load_converted(a / f)
         for k, v in runner({"data": x}).items():
             out[f + ":" + k] = v
@@ -114,7 +114,7 @@ def test_outputs_load_in_a_fresh_process_and_are_byte_identical(tmp_path):
         for key in z.files:
             res = compare_blob(z[key], c.blobs["score"])
             assert key.endswith(":score") and res.passed, (key, res.reason)
-        assert len(z.files) == 3
+        assert len(z.files) == 2
     for f in files:  # a second process, same input: same bytes
         if f.is_file():  # (the SavedModel's fingerprint.pb holds a random uuid by design)
             assert f.read_bytes() == (tmp_path / "b" / f.name).read_bytes(), f.name

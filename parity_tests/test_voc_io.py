@@ -114,3 +114,19 @@ def test_bad_masks_refused(tmp_path):
     with pytest.raises(CaffeError, match="0..255"):
         voc.write_palette_png(tmp_path / "x.png", np.array([[300]]))
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("bad", ["../../../outside/x", "/abs/x", "..", "a\\..\\b"])
+def test_split_ids_outside_the_root_are_refused(tmp_path, bad):
+    """Issue 12, finding 4: an id must name a file inside the VOC root."""
+    root, outside = tmp_path / "a" / "b" / "voc", tmp_path / "outside"
+    for d in (root / "ImageSets" / "Segmentation", root / "JPEGImages",
+              root / "SegmentationClass", outside):
+        d.mkdir(parents=True)
+    voc.write_palette_png(outside / "x.png", np.zeros((2, 2), np.uint8))
+    (outside / "x.jpg").write_bytes((outside / "x.png").read_bytes())
+    (root / "ImageSets" / "Segmentation" / "val.txt").write_text(f"{bad}\n")
+    with pytest.raises(CaffeError, match="not a plain file name"):
+        voc.voc_samples(root, "val")
+    with pytest.raises(CaffeError, match="split name '../x' is not a plain file name"):
+        voc.voc_samples(root, "../x")

@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 
 from ..backends import ONNX_DEFAULT_OPSET, get_backend
+from ..errors import printable
+from ..outpaths import check_outputs
 from ..reader.load import load
 from ..reader.weights import check_weights
 from .common import (add_input_arg, add_model_args, framework_list, input_names,
@@ -32,11 +34,12 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     """Convert and print the written paths."""
     backend = get_backend(args.to)
+    check_outputs(args.to, Path(args.output), [args.model, args.prototxt])
     net = load(args.model, args.prototxt, args.fork, input_names(args))
-    print(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
-          f"inputs {dict(net.inputs)}", file=sys.stderr)
+    print(printable(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
+                    f"inputs {dict(net.inputs)}"), file=sys.stderr)
     if net.fork_reason:
-        print(f"note: {net.fork_reason}", file=sys.stderr)
+        print(printable(f"note: {net.fork_reason}"), file=sys.stderr)
     shapes = input_shapes(net, args)
     check_weights(net, shapes)  # the same first disagreement as `inspect` reports
     options = {"torch": {"format": args.format}, "tf": {"saved_model": args.saved_model},

@@ -1,7 +1,7 @@
 """The `inspect` report of a net: format, fork, inputs, layers and shapes (JSON or text)."""
 from __future__ import annotations
 
-from ..errors import CaffeError
+from ..errors import CaffeError, printable
 from ..ir import Net
 from ..reader.storage import render as render_storage
 
@@ -60,9 +60,10 @@ def render(desc: dict) -> str:
                                    for k, v in desc["inputs"].items()),
            "outputs: " + ", ".join(desc["outputs"]), ""]
     rows = [("layer", "type", "bottoms -> tops", "params", "top shapes")]
-    for l in desc["layers"]:
-        rows.append((l["name"], l["type"], f"{','.join(l['bottoms'])} -> {','.join(l['tops'])}",
-                     _fmt(l["params"]), _fmt(l["top_shapes"])))
+    for l in desc["layers"]:  # names from the file: control characters escaped
+        rows.append(tuple(map(printable, (
+            l["name"], l["type"], f"{','.join(l['bottoms'])} -> {','.join(l['tops'])}",
+            _fmt(l["params"]), _fmt(l["top_shapes"])))))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
@@ -77,4 +78,4 @@ def render(desc: dict) -> str:
         out.append(f"note: {n}")
     for w in desc["warnings"]:
         out.append(f"warning: {w}")
-    return "\n".join(out)
+    return "\n".join(map(printable, out))

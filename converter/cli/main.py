@@ -9,6 +9,7 @@ import argparse
 import importlib
 import sys
 
+from ..budget import limited
 from ..errors import CaffeError
 
 EPILOG = """examples:
@@ -40,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)
-        module.add_arguments(sub.add_parser(name, help=module.HELP))
+        p = sub.add_parser(name, help=module.HELP)
+        module.add_arguments(p)
+        p.add_argument("--max-memory", metavar="SIZE",
+                       help="memory budget, e.g. 4G (default: a quarter of the physical memory, "
+                       "or $CAFFE2SS_MAX_MEMORY); larger inputs and nets are refused")
     return parser
 
 
@@ -52,7 +57,8 @@ def main(argv=None) -> int:
     """Entry point of the ``caffe2ss`` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return _command(args.command).run(args)
+        with limited(args.max_memory):
+            return _command(args.command).run(args)
     except CaffeError as e:
         print(f"caffe2ss: error: {e}", file=sys.stderr)
         return 2

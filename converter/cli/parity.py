@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..backends import get_backend
-from ..errors import CaffeError
+from ..errors import CaffeError, printable
 from ..fileio import write_json_atomic
+from ..npyfile import load_checked
 from ..parity import ATOL, RTOL, FrameworkResult, compare_blobs, format_table
 from ..reader.load import load
 from ..seg.miou_gate import miou_gate
@@ -34,21 +35,17 @@ def add_arguments(p) -> None:
     p.add_argument("--caffe-predictions", help=".npz of Caffe's argmax maps per image id")
 
 
-def _load_array(path, what: str) -> np.ndarray:
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise CaffeError(f"cannot read {what}: {e}", file=path) from None
-    return arr
+def _load_array(path, what: str):
+    """Header, dtype and size validated before loading (:mod:`..npyfile`)."""
+    return load_checked(path, what)
 
 
 def _load_reference(path) -> dict:
     z = _load_array(path, "the reference blobs (.npz keyed by Caffe blob name)")
-    if not hasattr(z, "files"):
+    if not isinstance(z, dict):
         raise CaffeError("the reference must be an .npz of blobs keyed by Caffe blob name",
                          file=path)
-    with z:
-        return {k: z[k] for k in z.files}
+    return z
 
 
 def _split_input(text):
@@ -85,6 +82,8 @@ def run(args) -> int:
             raise CaffeError("give both --input X.npy and --reference BLOBS.npz",
                              field="reference")
         x = _load_array(npy, "the input (.npy)")
+        if isinstance(x, dict):
+            raise CaffeError("the input must be one .npy array, not an .npz", file=npy)
         if x.ndim != 4:
             raise CaffeError(f"the input must be NCHW (4-D), got shape {x.shape}",
                              file=npy)
@@ -130,6 +129,6 @@ def _cross(net, outputs: dict, atol: float, rtol: float) -> dict:
         worst = max((b.max_abs or 0.0 for b in res.blobs.values()), default=0.0)
         out[f"{fw}_vs_{base}"] = {"pass": res.passed, "max_abs": worst,
                                   "first_divergent": res.first_divergent}
-        print(f"== {fw} vs {base}: {'PASS' if res.passed else 'FAIL'} "
+        print(f"== {printable(fw)} vs {printable(base)}: {'PASS' if res.passed else 'FAIL'} "
               f"(max |diff| {worst:.3g})")
     return out

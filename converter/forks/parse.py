@@ -4,13 +4,12 @@ from __future__ import annotations
 from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
+from ..reader.textproto import parse
 from .registry import FORKS, detect_binary_fork, detect_text_fork, schema
 from .textscan import explain
 
 
 def parse_text(path, data: bytes, fork: str | None):
-    from google.protobuf import text_format
-
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -18,7 +17,7 @@ def parse_text(path, data: bytes, fork: str | None):
     f = fork or detect_text_fork(text)
     msg = schema(f).NetParameter()
     try:
-        text_format.Parse(text, msg)
+        parse(text, msg)  # fast for the usual subset; protobuf's parser otherwise
     except Exception as e:  # ParseError, or other errors protobuf raises on odd input
         others = [g for g in FORKS if g != f and _text_parses(text, g)]
         hint = f" (it parses as {others[0]}: try --fork {others[0]})" if others else ""

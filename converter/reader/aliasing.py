@@ -7,9 +7,9 @@ changes every blob sharing that memory; pycaffe's ``net.blobs`` shows the new va
 and layers run afterwards read them. This happens e.g. in caffemodels saved by Caffe
 itself, whose definition contains the Split layers Caffe inserted.
 
-:func:`share_memory_writes` reproduces it: after each in-place write it inserts a
-synthetic ``Alias`` layer per other blob of the same memory, refreshing that blob from
-the written one. Backends implement ``Alias`` as a reshape; ``inspect`` hides these.
+:func:`share_memory_writes` reproduces it with synthetic ``Alias`` layers that refresh
+a blob of the written memory from the written one before it is read (and at the end).
+Backends implement ``Alias`` as a reshape; ``inspect`` hides these.
 """
 from __future__ import annotations
 
@@ -24,23 +24,43 @@ def shares_memory(layer: Layer) -> bool:
 
 
 def share_memory_writes(net: Net) -> None:
-    """Insert ``Alias`` refresh layers after in-place writes to shared memory."""
+    """Insert ``Alias`` refresh layers after in-place writes to shared memory.
+
+    Refreshes are lazy, so the work is linear in the net: after a write only the written
+    blob is current; another blob of the same memory is refreshed (one ``Alias`` from the
+    written one) just before a layer reads it, and every stale blob once at the end (so
+    each blob ends with its final value). A Split with N tops each followed by an
+    in-place ReLU gets 2N refreshes, not N*N.
+    """
     memory: dict[str, str] = {name: name for name in net.inputs}   # blob -> memory id
+    fresh: dict[str, set] = {name: {name} for name in net.inputs}   # id -> current blobs
     members: dict[str, list[str]] = {name: [name] for name in net.inputs}
+    writer: dict[str, tuple] = {}                                   # id -> (layer, blob)
     layers = []
+
+    def refresh(blob: str) -> None:
+        mid = memory.get(blob)
+        if mid is None or blob in fresh[mid]:
+            return
+        by, src = writer[mid]
+        layers.append(Layer(f"{by}:{blob}", "Alias", [src, blob], [blob], None,
+                            synthetic=True))
+        fresh[mid].add(blob)
+
     for layer in net.layers:
+        for b in layer.bottoms:
+            refresh(b)
         layers.append(layer)
-        written = []
         for i, top in enumerate(layer.tops):
             if i < len(layer.bottoms) and layer.bottoms[i] == top:   # in place
-                written.append(top)
+                mid = memory[top]
+                fresh[mid], writer[mid] = {top}, (layer.name, top)
                 continue
             mid = memory[layer.bottoms[0]] if shares_memory(layer) else f"{layer.name}/{i}"
             memory[top] = mid
             members.setdefault(mid, []).append(top)
-        for top in written:
-            for other in members[memory[top]]:
-                if other != top:
-                    layers.append(Layer(f"{layer.name}:{other}", "Alias", [top, other],
-                                        [other], None, synthetic=True))
+            fresh.setdefault(mid, set()).add(top)
+    for mid, blobs in members.items():
+        for b in blobs:
+            refresh(b)
     net.layers = layers

@@ -11,6 +11,8 @@ from .wire import I32, I64, LEN, VARINT, iter_fields, read_field, read_varint
 _RUN_CHUNK = 1 << 20
 #: Caffe's kMaxBlobAxes: a BlobShape with more dims is refused (as Caffe does).
 MAX_AXES = 32
+#: Caffe's Blob::Reshape: every dim, and the product of the dims, fit in an int.
+MAX_DIM = 2**31 - 1
 
 _BLOB_FIELDS = {1: "num", 2: "channels", 3: "height", 4: "width", 5: "data", 6: "diff",
                 7: "shape", 8: "double_data", 9: "double_diff", 10: "raw_data_type",
@@ -163,6 +165,13 @@ def read_blob(buf, start: int, end: int, *, file=None, layer=None, index=0, stor
     if any(d < 0 for d in shape):
         raise CaffeError(f"negative dimension in shape {shape}", file=file, layer=layer,
                          field=f"{where}.shape")
+    big = 1  # product of the non-zero dims: a 0 must not hide absurd ones (0 * 2^63)
+    for d in shape:
+        big *= d or 1
+    if max(shape, default=0) > MAX_DIM or big > MAX_DIM:
+        raise CaffeError(f"shape {shape} ({big} elements without its zeros) exceeds Caffe's "
+                         f"blob limit (every dim and that product <= {MAX_DIM}): corrupt blob",
+                         file=file, layer=layer, field=f"{where}.shape")
     want = 1
     for d in shape:
         want *= d

@@ -15,10 +15,11 @@ def locate_parse_error(net_class, scanned: ScannedModel) -> tuple[int | None, st
     from google.protobuf import message_factory
 
     data = scanned.definition
-    origins = scanned.origins
+    fields = [(fstart, number) for number, _, _, fstart in iter_fields(data, 0, len(data))]
     counters: dict[int, int] = {}
-    for i, (dstart, offset, number) in enumerate(origins):
-        dend = origins[i + 1][0] if i + 1 < len(origins) else len(data)
+    for i, (dstart, number) in enumerate(fields):
+        dend = fields[i + 1][0] if i + 1 < len(fields) else len(data)
+        offset = scanned.file_offset(dstart)
         index = counters.get(number, 0)
         counters[number] = index + 1
         fd = net_class.DESCRIPTOR.fields_by_number.get(number)
@@ -30,7 +31,7 @@ def locate_parse_error(net_class, scanned: ScannedModel) -> tuple[int | None, st
             pass
         layer = None
         if number in (V2_LAYER, V1_LAYERS):
-            k = sum(1 for _, _, n in origins[:i] if n in (V2_LAYER, V1_LAYERS))
+            k = sum(1 for _, n in fields[:i] if n in (V2_LAYER, V1_LAYERS))
             layer = scanned.layers[k].name or None if k < len(scanned.layers) else None
         key, _, payload = _split(data, dstart, dend)
         if fd is not None and fd.message_type is not None and key & 7 == LEN \

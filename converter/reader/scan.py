@@ -8,6 +8,8 @@ top-level field came from, so that a protobuf parse failure can be located
 """
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .blobs import read_blob
@@ -41,8 +43,16 @@ class ScannedModel:
     definition: bytes
     layers: list[ScannedLayer]
     layer_field: int | None
-    #: (start in ``definition``, offset in the file, field number) per top-level field
-    origins: list = field(default_factory=list)
+    #: flat (start in ``definition``, offset in the file) pairs, one where the distance
+    #: between the two changes (after a layer whose blobs were cut out): 16 bytes per
+    #: layer, nothing per other field, so many tiny fields cost no extra memory
+    origins: array = field(default_factory=lambda: array("q"))
+
+    def file_offset(self, dstart: int) -> int:
+        """The file offset of the top-level field at ``dstart`` in ``definition``."""
+        starts = self.origins[0::2]
+        i = bisect_right(starts, dstart) - 1
+        return dstart if i < 0 else dstart - starts[i] + self.origins[2 * i + 1]
 
 
 def _text(buf, rng) -> str:
@@ -66,11 +76,14 @@ def scan_caffemodel(buf, file=None) -> ScannedModel:
     """Scan a binary NetParameter; return definition bytes, weights and fork hints."""
     out = bytearray()
     layers: list[ScannedLayer] = []
-    origins = []
+    origins = array("q")
+    delta = 0  # file offset minus definition offset, while fields are copied verbatim
     layer_field = None
     end = len(buf)
     for n, w, v, fstart in iter_fields(buf, 0, end, file, None, _NET_FIELDS):
-        origins.append((len(out), fstart, n))
+        if fstart - len(out) != delta:
+            delta = fstart - len(out)
+            origins.extend((len(out), fstart))
         if n in (V2_LAYER, V1_LAYERS):
             where = f"{_NET_FIELDS[n]}[{len(layers)}]"
             if w != LEN:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaffeError
+from ..npyfile import load_checked
 from .evaluate import evaluate
 from .metrics import MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS, ConfusionMatrix, argmax_agreement
 from .voc import read_label, voc_samples
@@ -21,12 +22,11 @@ from .voc import read_label, voc_samples
 
 def load_predictions(path) -> dict:
     """``{image id: (H, W) argmax}`` from an ``.npz`` keyed by image id."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError, AttributeError) as e:
-        raise CaffeError(f"cannot read Caffe's predictions (an .npz of argmax maps keyed by "
-                         f"image id): {e}", file=path) from None
+    what = "Caffe's predictions (an .npz of argmax maps keyed by image id)"
+    z = load_checked(path, what)
+    if not isinstance(z, dict):
+        raise CaffeError(f"{what}: got one array, not an .npz", file=path)
+    return z
 
 
 def caffe_scores(predictions: dict, voc_root, split: str, n_classes: int, name=None) -> dict:

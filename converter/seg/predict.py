@@ -6,7 +6,6 @@ framework gets exactly the same treatment.
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,9 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import CaffeError
+from ..errors import CaffeError, printable
+from ..generation import verify_set
+from ..sidecar_schema import read_sidecar
 from .prepost import preprocess, resize_bilinear
 from ..backends import get_backend
 from ..provenance import find_sidecar
@@ -94,20 +95,18 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
             raise CaffeError("not a .caffemodel/.prototxt and no caffe2ss sidecar JSON "
                              f"({path.name}.json) next to it; convert it with caffe2ss "
                              "convert, or pass the .caffemodel", file=path)
-        try:
-            meta = json.loads(side.read_text())
-        except (OSError, ValueError) as e:
-            raise CaffeError(f"cannot read the sidecar: {e}", file=side) from None
-        fw = meta.get("framework") or framework or "torch"
+        meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
+        verify_set(meta, side.parent, side)  # weights and sidecar of one conversion
+        fw = meta["framework"]
         if framework and framework != fw:
-            print(f"caffe2ss: note: {path.name} was converted to {fw}; running it with "
-                  f"{fw}, not {framework}", file=sys.stderr)
+            print(printable(f"caffe2ss: note: {path.name} was converted to {fw}; running "
+                            f"it with {fw}, not {framework}"), file=sys.stderr)
         net, runner = get_backend(fw).load_converted(path)
         pre = meta.get("preprocessing") or net.preprocessing.as_dict()
         fixed = _fixed_shape(meta)
     if pre.get("mean") is None:
-        print(f"caffe2ss: note: {path.name} records no mean; images are fed as raw 0-255 "
-              f"{pre.get('channel_order', 'BGR')} values", file=sys.stderr)
+        print(printable(f"caffe2ss: note: {path.name} records no mean; images are fed as raw "
+                        f"0-255 {pre.get('channel_order', 'BGR')} values"), file=sys.stderr)
     return Model(net, runner, pre, fw, str(path), next(iter(net.inputs)),
                  output or _score_blob(net, path), fixed_shape=fixed)
 

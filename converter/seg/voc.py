@@ -105,6 +105,7 @@ def image_size(path) -> tuple[int, int]:
 def read_split(root, split: str) -> list[str]:
     """Image ids listed in ``ROOT/ImageSets/Segmentation/<split>.txt``."""
     root = Path(root)
+    _check_name(split, "split name", root)
     if not root.is_dir():
         raise CaffeError("VOC root not found; pass the folder holding JPEGImages/, "
                          "SegmentationClass/ and ImageSets/Segmentation/", file=root)
@@ -118,7 +119,17 @@ def read_split(root, split: str) -> list[str]:
     ids = [line.split()[0] for line in f.read_text().splitlines() if line.strip()]
     if not ids:
         raise CaffeError(f"split '{split}' lists no images", file=f)
+    for n, i in enumerate(ids):
+        _check_name(i, f"image id #{n + 1}", f)
     return ids
+
+
+def _check_name(name: str, what: str, file) -> None:
+    """An id names a file inside the VOC root: one path component, no '..', no '/'."""
+    if name in ("", ".", "..") or any(c in name for c in "/\\\0") or name.startswith("~"):
+        raise CaffeError(f"{what} '{name}' is not a plain file name (no '/', '\\', '..'); "
+                         "split files list ids like 2007_000032 inside the VOC root",
+                         file=file)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ...converter.layers.activation import PowerParams
 from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
 from ...converter.layers.formulas import power_constant
-from ...converter.layers.pool import PoolParams, ave_divisor
+from ...converter.layers.pool import PoolParams, ave_divisor, pool_windows
 from .ops_interp import interp  # noqa: F401 (DeepLab's Interp, one of these ops)
 
 #: Caffe starts every MAX window at -FLT_MAX (so an all -inf or empty window gives it).
@@ -26,7 +26,12 @@ def conv2d(x, weight, bias, p):
     extra = [conv_end_pad(n, e, q) for n, e, q in zip(x.shape[-2:], p.extent(), p.pad)]
     if any(extra):  # kernel overhangs the padded input by < stride: Caffe reads zeros
         x = F.pad(x, (0, extra[1], 0, extra[0]))
-    return F.conv2d(x, weight, bias, p.stride, p.pad, p.dilation, p.group)
+    outs = [(n + 2 * q - e) // s + 1 for n, e, q, s in
+            zip(x.shape[-2:], p.extent(), p.pad, p.stride)]
+    # one window on an axis: its stride is irrelevant (and may overflow torch's int)
+    stride = tuple(1 if o == 1 else s for o, s in zip(outs, p.stride))
+    y = F.conv2d(x, weight, bias, stride, p.pad, p.dilation, p.group)
+    return y[..., :outs[0], :outs[1]] if stride != tuple(p.stride) else y
 
 
 def deconv2d(x, weight, bias, p):
@@ -46,6 +51,9 @@ def pool2d(x, p):
     oh, ow = p.output_size(h, w)
     eh = max(0, (oh - 1) * sh + kh - h - ph)  # ceil-mode windows may hang past H + pad
     ew = max(0, (ow - 1) * sw + kw - w - pw)
+    if (h + ph + eh) * (w + pw + ew) > 4 * h * w + 4096 or max(kh, kw) >= 2**31:
+        return _pool2d_by_windows(x, p, h, w, oh, ow)  # huge stride/pad: no padding
+    sh, sw = 1 if oh == 1 else sh, 1 if ow == 1 else sw  # one window: any stride (int32)
     if p.method == "MAX":  # Caffe: m = -FLT_MAX; if (x > m) m = x -- NaN never wins
         x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)  # NaN, -inf -> -FLT_MAX
         xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)  # an empty window gives -FLT_MAX
@@ -55,6 +63,36 @@ def pool2d(x, p):
     # Caffe's divisor counts padding up to H + pad but not the ceil overhang beyond it.
     div = torch.from_numpy(ave_divisor(h, w, p)).to(x.device, x.dtype)
     return total / div
+
+
+def _pool2d_by_windows(x, p, h, w, oh, ow):
+    """Pooling as two separable passes over each window's part inside the image.
+
+    Used when explicit padding would dwarf the input (a stride or pad of 2^32 pads to
+    ~2^32 rows): memory stays input + output, whatever the stride, pad or kernel.
+    MAX ignores padding like Caffe (empty window: -FLT_MAX); AVE sums the image cells
+    and divides by Caffe's divisor.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
+    is_max = p.method == "MAX"
+    if is_max:
+        x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)
+    for axis, (size, k, s, q, n) in ((2, (h, kh, sh, ph, oh)), (3, (w, kw, sw, pw, ow))):
+        _, _, lo, hi = pool_windows(size, k, s, q, n)
+        parts = []
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            if b > a:
+                part = x.narrow(axis, a, b - a)
+                parts.append(part.amax(axis, keepdim=True) if is_max
+                             else part.sum(axis, keepdim=True))
+            else:
+                shape = list(x.shape)
+                shape[axis] = 1
+                parts.append(x.new_full(shape, -FLT_MAX if is_max else 0.0))
+        x = torch.cat(parts, axis)
+    if is_max:
+        return x
+    return x / torch.from_numpy(ave_divisor(h, w, p)).to(x.device, x.dtype)
 
 
 def crop(x, ref, p):
@@ -131,8 +169,11 @@ def lrn(x, p):
         pool = PoolParams("AVE", (n, n), (1, 1), (half, half), False, True)
         scale = power(pool2d(x * x, pool), PowerParams(-p.beta, p.alpha, 1.0))
         return x * scale
-    sq = F.pad(x * x, (0, 0, 0, 0, half, half))  # channels outside [0, C) count as 0
-    total = sum(sq[:, i:i + x.shape[1]] for i in range(n))
+    if half >= x.shape[1]:  # every window holds all channels: no padding to ~n channels
+        total = (x * x).sum(1, keepdim=True).expand_as(x)
+    else:
+        sq = F.pad(x * x, (0, 0, 0, 0, half, half))  # channels outside [0, C) count as 0
+        total = sum(sq[:, i:i + x.shape[1]] for i in range(n))
     alpha_n = float(np.float32(p.alpha) / np.float32(n))  # Caffe: alpha / size in float
     return x * torch.pow(total * alpha_n + p.k, -p.beta)
 

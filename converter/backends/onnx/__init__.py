@@ -18,9 +18,14 @@ import onnx
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
 from caffe2ss.converter.provenance import provenance, sidecar_path
+from caffe2ss.converter.generation import fingerprint
+from caffe2ss.converter.memplan import check_memory
+from caffe2ss.converter.outpaths import check_outputs
+from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
 
 from .export import DEFAULT_OPSET, build_model
 from .registry import CONVERTERS
+from .untrusted import load_untrusted
 from caffe2ss.converter import load_definition
 
 #: Caffe layer types with a registered ONNX converter.
@@ -55,6 +60,7 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     output (in-place blobs: their final value) and all are returned by Caffe name.
     """
     feeds = _feeds(list(net.inputs), inputs)
+    check_memory(net, {k: v.shape for k, v in feeds.items()}, "onnx")
     model, outputs = build_model(net, {k: v.shape for k, v in feeds.items()},
                                  expose_blobs=blobs, metadata=False)
     sess = _session(model.SerializeToString())
@@ -78,6 +84,7 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
         raise CaffeError(f"option(s) {', '.join(unknown)} do not apply to --to onnx",
                          field=unknown[0])
     out = Path(out)
+    check_outputs("onnx", out, net.source.values())
     shapes = _input_shapes(net, input_shape)
     model, outputs = build_model(net, shapes, dynamic_hw=dynamic_hw, opset=opset)
     onnx.checker.check_model(model, full_check=True)
@@ -90,6 +97,7 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
     side.update(opset=opset, dynamic_hw=bool(dynamic_hw), outputs=list(outputs.values()))
     sidecar = sidecar_path(out)
     write_bytes_atomic(out, data)
+    side["fingerprints"] = {out.name: fingerprint(out)}  # the sidecar is written last
     write_json_atomic(sidecar, side)
     return [out, sidecar]
 
@@ -107,16 +115,23 @@ def load_converted(path):
     weights) from the definition in its metadata; ``runner(inputs)`` runs the file in
     onnxruntime and returns the outputs by Caffe blob name."""
     path = Path(path)
-    model = onnx.load(str(path))
+    model = load_untrusted(path)
     meta = {p.key: p.value for p in model.metadata_props}
     if "definition" not in meta:
         raise CaffeError("this ONNX file has no caffe2ss metadata (definition); convert "
                          "it with caffe2ss first", file=path)
+    validate_sidecar({"framework": "onnx", "fork": meta.get("fork"),
+                      "definition": meta["definition"]}, path)
+    outputs = parse_json(meta.get("outputs", "null").encode(), path, "the outputs metadata")
+    if outputs is not None and not (isinstance(outputs, list)
+                                    and all(isinstance(o, str) for o in outputs)):
+        raise CaffeError("the ONNX metadata 'outputs' must be a list of blob names; convert "
+                         "again with caffe2ss", file=path, field="outputs")
     net = load_definition(meta["definition"], meta["fork"])
     sess = _session(model.SerializeToString())
     declared = {i.name: i.shape for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
-    blobs = json.loads(meta.get("outputs", "null")) or out_names
+    blobs = outputs or out_names
 
     def runner(inputs: dict) -> dict:
         feeds = _feeds(list(declared), inputs)

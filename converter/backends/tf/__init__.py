@@ -7,18 +7,19 @@ NHWC (``caffe2ss.models.tf.layout``).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ...errors import CaffeError
 from ...provenance import sidecar_path
+from ...generation import verify_set
+from ...memplan import check_memory
+from ...sidecar_schema import read_sidecar
 from ....models.tf import rebuild as build
 from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
 from ....models.tf.builders import CONVERTERS
 from .savedmodel import input_signature
 from ... import load_definition
-from ....models.tf.layout import to_caffe_array, to_tf_array
 
 #: Caffe types with a registered TF converter.
 SUPPORTED_TYPES = set(CONVERTERS)
@@ -32,6 +33,7 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     With ``blobs=True`` every Caffe blob by name (in-place chains: the final value).
     """
     shapes = {k: tuple(v.shape) for k, v in inputs.items()}
+    check_memory(net, shapes, "tf")
     model = build_model(net, shapes, weights=True)
     return run_model(model, net, inputs, blobs=blobs)
 
@@ -40,20 +42,25 @@ def load_converted(path):
     """Rebuild from a converted output (any of its files) and its ``.json`` sidecar.
 
     Returns ``(net, runner)``; ``runner(inputs) -> outputs`` (NCHW numpy, like ``run``).
-    A ``.savedmodel`` path runs the SavedModel's signature; otherwise the Keras rebuild
-    loads ``.weights.h5`` (or the checkpoint when given ``.index`` / the prefix and no
-    ``.weights.h5`` is there).
+    The Keras rebuild of the sidecar's definition loads ``.weights.h5`` (or the
+    checkpoint when given ``.index`` / the prefix and no ``.weights.h5`` is there).
+    A SavedModel is never run: it is a program (its functions can write files), not
+    data, so a ``.savedmodel`` path is refused with the files to pass instead.
     """
+    if Path(path).suffix == ".savedmodel" or (Path(path) / "saved_model.pb").exists():
+        base = stem(path)
+        raise CaffeError("a SavedModel is a program and caffe2ss does not run one; pass "
+                         f"the checkpoint ({base.name}.index) or {base.name}.weights.h5 "
+                         "written next to it by caffe2ss convert", file=path)
     base = stem(path)
     side_path = sidecar_path(base)
     if not side_path.exists():
         raise CaffeError("no sidecar next to the converted output; it is written by "
                          "caffe2ss convert as <name>.json", file=side_path)
-    side = json.loads(side_path.read_text())
+    side = read_sidecar(side_path)  # regular file, size cap, strict JSON, schema
+    verify_set(side, side_path.parent, side_path)  # the files are the sidecar's generation
     net = load_definition(side["definition"], side["fork"])
     shape = {side["input"]["blob"]: side["input"]["shape"] or side["tf"]["build_shape"]}
-    if Path(path).suffix == ".savedmodel":
-        return net, _saved_model_runner(net, Path(path))
     model = build_model(net, shape, weights=False)
     h5 = base.with_name(base.name + ".weights.h5")
     if str(path).endswith(".weights.h5") or (h5.exists() and Path(path).suffix != ".index"):
@@ -81,18 +88,3 @@ def _check_sizes(net, sig: dict, inputs: dict) -> None:
             raise CaffeError(f"input '{name}' has shape {tuple(x.shape)} but this converted "
                              f"net takes {want} (None: any); convert it again with "
                              "--input-shape for another size", field="input_shape")
-
-
-def _saved_model_runner(net, path: Path):
-    import numpy as np
-    import tensorflow as tf
-
-    fn = tf.saved_model.load(str(path)).signatures["serving_default"]
-
-    def runner(inputs):
-        if len(inputs) == 1 and len(net.inputs) == 1:
-            inputs = {next(iter(net.inputs)): next(iter(inputs.values()))}
-        out = fn(**{k: tf.constant(to_tf_array(np.asarray(v))) for k, v in inputs.items()})
-        return {k: to_caffe_array(v.numpy()) for k, v in out.items()}
-
-    return runner

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,25 +27,14 @@ from pathlib import Path
 from ... import fileio
 from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
+from ...generation import clean_stale, fingerprint, tmp_prefix
+from ...outpaths import TF_SUFFIXES as SUFFIXES, check_outputs, tf_stem as stem  # noqa: F401
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
 from . import savedmodel
 from caffe2ss.models.tf.model import attr_names
 
-SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
-
-
-def stem(path) -> Path:
-    """The common prefix of a conversion's files (``x.weights.h5`` -> ``x``)."""
-    path = Path(path)
-    shard = re.match(r"(.+)\.data-\d{5}-of-\d{5}$", path.name)
-    if shard:
-        return path.with_name(shard[1])
-    for suffix in SUFFIXES:
-        if path.name.endswith(suffix) and len(path.name) > len(suffix):
-            return path.with_name(path.name[: -len(suffix)])
-    return path
 
 
 def convert(net, out, *, input_shape=None, saved_model: bool = False, **options) -> list[Path]:
@@ -58,12 +46,14 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
     base = stem(out)
     if not base.parent.is_dir():
         raise CaffeError("the output folder does not exist; create it first", file=base.parent)
+    check_outputs("tf", out, net.source.values())
     shapes_in = input_shapes(net, input_shape)
     tf_layers, shapes = convert_net(net, shapes_in)
     check_weights(net)
     variables = {k: t.weights for k, t in tf_layers.items() if t.weights}
     attrs = attr_names([l.name for l in net.layers])
-    tmp = Path(tempfile.mkdtemp(prefix=f".{base.name}.", dir=base.parent))
+    clean_stale(base.parent, base.name)  # temporaries of an earlier, killed run
+    tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(base.name), dir=base.parent))
     try:
         write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"), variables, attrs)
         signature = None
@@ -85,7 +75,7 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
 
 def _replace(src: Path, dst: Path) -> None:
     if src.is_dir() and dst.is_dir():  # a directory cannot be renamed onto another
-        old = dst.with_name(f".{dst.name}.old.{os.getpid()}")
+        old = dst.with_name(tmp_prefix(dst.name) + "old")  # clean_stale finds it if killed
         os.replace(dst, old)
         os.replace(src, dst)
         shutil.rmtree(old, ignore_errors=True)
@@ -100,6 +90,8 @@ def sidecar(net, variables, attrs, given, shapes_in, written, signature) -> dict
     known = given if given is not None and not isinstance(given, dict) else \
         (given or {}).get(name, net.inputs.get(name))
     side = provenance(net, "tf", names, known)
+    # size + quick hash per file, verified by load_converted (one generation)
+    side["fingerprints"] = {p.name: fingerprint(p) for p in written if p.is_file()}
     side["input"]["shape_order"] = "NCHW (Caffe's); the TF model takes NHWC"
     side["tf"] = {
         "build_shape": list(shapes_in[name]),  # the shape the variables were sized at

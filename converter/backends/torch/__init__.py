@@ -6,7 +6,6 @@ package, one file per layer family; the state_dict layout is in :mod:`.export`.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,11 @@ from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
 from ...provenance import provenance, sidecar_path
+from ...generation import fingerprint, verify_set
+from ...memplan import check_memory
+from ...outpaths import check_outputs
+from ...sidecar_schema import read_sidecar
+from ...weightcheck import check_weights_without_input
 from ...reader.weights import check_weights
 from . import export
 from ....models.torch.builders import BUILDERS
@@ -32,7 +36,8 @@ def _arrays(net, inputs: dict) -> dict:
     if missing:
         raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
     arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
-    net.infer_shapes({k: a.shape for k, a in arrays.items()})  # also resolves strict_dim
+    # shape inference (also resolves strict_dim) and the memory plan, before any work
+    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")
     return arrays
 
 
@@ -66,14 +71,18 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
         raise CaffeError(f"option(s) {unknown} do not apply to --to torch", field=unknown[0])
     check_weights(net)
     out = Path(out)
+    check_outputs("torch", out, net.source.values())
     fmt = format or ("safetensors" if out.suffix == ".safetensors" else "pt")
     name = next(iter(net.inputs), None)
     if input_shape is not None or all(s is not None for s in net.inputs.values()):
         net.infer_shapes({name: tuple(input_shape)} if input_shape else None)
+    else:  # no input size known: still check every weight shape
+        check_weights_without_input(net)
     state = export.state_dict(net)
     meta = provenance(net, "torch", export.layer_map(net), input_shape)
     digest = export.write(state, out, fmt, meta)
     meta["weights"] = {"file": out.name, "format": fmt, "sha256": digest}
+    meta["fingerprints"] = {out.name: fingerprint(out)}  # checked by load_converted
     side = sidecar_path(out)
     try:
         write_json_atomic(side, meta)
@@ -89,13 +98,12 @@ def load_converted(path):
     if path.suffix == ".json":
         path = path.with_name(path.name[:-5])
     side = sidecar_path(path)
-    try:
-        meta = json.loads(side.read_text())
-        definition, fork = meta["definition"], meta["fork"]
-    except (OSError, ValueError, KeyError) as e:
-        raise CaffeError(f"cannot read the provenance sidecar ({e}); it must sit next to the "
-                         "weights as <weights>.json", file=side) from None
-    net = load_definition(definition, fork)
+    if not side.exists():
+        raise CaffeError("no provenance sidecar; it must sit next to the weights as "
+                         "<weights>.json", file=side)
+    meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
+    verify_set(meta, side.parent, side)  # the weights are the sidecar's generation
+    net = load_definition(meta["definition"], meta["fork"])
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")
     export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))

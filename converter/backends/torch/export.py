@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
-from ...fileio import atomic_path, sha256
+from ...fileio import atomic_path, deferred_interrupt, sha256
 from ...provenance import as_metadata
 from .stheader import canonical
 from ...layers import SPECS
@@ -80,7 +80,7 @@ def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
         raise CaffeError(f"unknown torch format '{fmt}'; choose pt or safetensors",
                          field="format")
     state = {k: v.detach() for k, v in state.items()}  # plain tensors, not Parameters
-    with atomic_path(out) as tmp:
+    with atomic_path(out) as tmp, deferred_interrupt():  # Ctrl-C: after the write
         if fmt == "pt":
             with open(tmp, "wb") as f:
                 torch.save(state, f)

@@ -1,0 +1,66 @@
+"""The memory a forward pass will hold, from shape inference, checked before running.
+
+Every blob's inferred size (float32) is summed, plus the largest scratch buffer one
+layer's implementation needs beyond its top (the explicitly padded input of a
+Pooling in TF and ONNX, the overhang zeros of a Convolution). If that exceeds the
+budget (:mod:`.budget`) the run is refused before anything is allocated, with the
+figure and how to change it. A corrupt or hostile file (an Interp zoom of 20000, a
+pooling stride of 2^32, 2^31-element blobs) therefore ends in a CaffeError, never
+in a MemoryError, an overflow inside a framework, or the kernel's OOM killer.
+"""
+from __future__ import annotations
+
+from .budget import human, max_memory
+from .errors import CaffeError
+from .shapes import infer_shapes
+
+FLOAT_BYTES = 4
+
+
+def _count(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _scratch(layer, bottoms, framework: str) -> int:
+    """Elements a layer's implementation allocates besides its tops."""
+    if layer.type == "Pooling" and framework in ("tf", "onnx") and len(bottoms[0]) == 4:
+        n, c, h, w = bottoms[0]
+        p = layer.params
+        (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
+        oh, ow = p.output_size(h, w)
+        eh = max(0, (oh - 1) * sh + kh - h - ph)
+        ew = max(0, (ow - 1) * sw + kw - w - pw)
+        return n * c * (h + ph + eh) * (w + pw + ew)
+    if layer.type in ("Convolution", "Deconvolution") and len(bottoms[0]) == 4:
+        n, c, h, w = bottoms[0]
+        p = layer.params
+        return n * c * (h + 2 * p.pad[0] + p.extent()[0]) * (w + 2 * p.pad[1] + p.extent()[1])
+    return 0
+
+
+def plan_bytes(net, input_shapes, framework: str = "torch") -> int:
+    """Bytes of every blob of a forward pass plus the largest layer scratch."""
+    shapes = net.resolve_input_shapes(input_shapes)
+    per_layer: dict = {}
+    final = infer_shapes(net, shapes, per_layer=per_layer)
+    scratch, known = 0, dict(shapes)
+    for layer in net.layers:
+        bottoms = [known[b] for b in layer.bottoms]
+        scratch = max(scratch, _scratch(layer, bottoms, framework))
+        for t, s in zip(layer.tops, per_layer[layer.name]):
+            known[t] = s
+    return FLOAT_BYTES * (sum(_count(s) for s in final.values()) + scratch)
+
+
+def check_memory(net, input_shapes, framework: str = "torch") -> int:
+    """Raise CaffeError if a forward pass would exceed the budget; returns the plan."""
+    need, budget = plan_bytes(net, input_shapes, framework), max_memory()
+    if need > budget:
+        raise CaffeError(f"running this net on input {dict(net.resolve_input_shapes(input_shapes))} "
+                         f"needs about {human(need)} (sum of the inferred blob sizes), over "
+                         f"the memory budget of {human(budget)}; use a smaller input shape, "
+                         "or raise the budget with --max-memory", field="max-memory")
+    return need

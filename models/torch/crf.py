@@ -57,8 +57,9 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | Non
         kernels = _kernels(image.to(x.device), params) if params.iterations else []
         if kernels:
             messages = KernelSum(kernels)
+            energy = torch.empty_like(x)
             for _ in range(int(params.iterations)):
-                q = torch.softmax(messages.energy(x, q), dim=1)
+                torch.softmax(messages.energy(x, q, out=energy), dim=1, out=q)
         return q.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
 
 

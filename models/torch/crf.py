@@ -53,6 +53,7 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | Non
                           for i in range(n)])
     with torch.no_grad():
         x = logits.detach().to(torch.float32).permute(0, 2, 3, 1).reshape(n * h * w, c)
+        x = x.contiguous()  # (P, C) row-major: a view here would make every addmm slow
         q = torch.softmax(x, dim=1)
         kernels = _kernels(image.to(x.device), params) if params.iterations else []
         if kernels:

@@ -38,12 +38,12 @@ class InitSource:
     prototxt: str
     keymap: str
     note: str = ""
-    #: builder arguments this source needs (e.g. ``{"caffe_exact": True}``: the Caffe
-    #: net's own padding and pooling); ``create`` applies them under the user's kwargs
-    build_args: dict = field(default_factory=dict)
     #: Caffe layer names whose presence identifies this source (``create`` picks the
     #: first source whose signature the weights hold)
     signature: tuple = ()
+    #: builder arguments this source needs (e.g. ``{"caffe_exact": True}``: the Caffe
+    #: net's own padding and pooling); ``create`` applies them under the user's kwargs
+    build_args: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from caffe2ss.converter.cli import main
 from caffe2ss.converter.layers.pool import PoolParams
 from caffe2ss.protos import caffe_pb2
 
-import caffe_numpy as cn
-from lookalike import layer
+from helpers import caffe_numpy as cn
+from helpers.lookalike import layer
 
 RTOL = 1e-4  # the project's parity tolerance: max|diff| <= RTOL * max(1, max|ref|)
 SHAPE = (1, 3, 24, 32)

@@ -18,7 +18,7 @@ from caffe2ss.converter.cli import main
 from caffe2ss.converter.reader.wire import encode_len_field
 from caffe2ss.protos import caffe_pb2
 
-from lookalike import blob_proto, mtcnn_det1
+from helpers.lookalike import blob_proto, mtcnn_det1
 
 SSD_TEXT = '''name: "MobileNet-SSD"
 input: "data"

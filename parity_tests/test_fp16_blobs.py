@@ -15,7 +15,7 @@ from caffe2ss.converter import CaffeError, load
 from caffe2ss.converter.cli import main
 from caffe2ss.converter.reader.wire import encode_len_field
 
-from lookalike import fp16_blob, mtcnn_det1, with_fp16_blobs
+from helpers.lookalike import fp16_blob, mtcnn_det1, with_fp16_blobs
 
 SHRUNK = ("Convolution", "InnerProduct")  # shrinkCaffeModel's default layer types
 

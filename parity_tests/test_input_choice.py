@@ -12,8 +12,8 @@ from caffe2ss.converter import CaffeError, load
 from caffe2ss.converter.cli import main
 from caffe2ss.protos import caffe_pb2
 
-import caffe_numpy as cn
-from lookalike import layer, mtcnn_det1
+from helpers import caffe_numpy as cn
+from helpers.lookalike import layer, mtcnn_det1
 
 #: parity tolerance of the project (max abs diff <= RTOL * max(1, max|ref|))
 RTOL = 1e-4
@@ -55,7 +55,8 @@ def test_convert_writes_every_weight(det1, tmp_path):
     rc = main(["convert", str(det1), "--to", "torch", "-o", str(out)])
     assert rc == 0
     state = torch.load(out, weights_only=True)
-    assert {k.split(".")[0] for k in state} >= {c.replace("-", "-") for c in CONVS}
+    # module keys follow the one naming rule (models/naming.py): "-" becomes "_"
+    assert {k.split(".")[0] for k in state} >= {c.replace("-", "_") for c in CONVS}
     assert len(state) == 5 * 2 + 3  # 5 convs (weight, bias) + 3 PReLUs
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import DATA
+from helpers.oracle import DATA
 
 torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")

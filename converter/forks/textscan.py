@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..layers import SPECS
-from ..reader.upgrade import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES, V1_TYPES
+from . import registry  # read at call time: its discovery imports this module
 from .foreign import FIELD_NAMES, LAYER_TYPES
 
 _TOKEN = re.compile(r"\s+|#[^\n]*|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|"
@@ -88,7 +88,7 @@ def explain(text: str, module, fork: str) -> str | None:
     if not unknown:
         return None
     for l in layers:
-        l["type"] = V1_TYPES.get(l["type"], l["type"])
+        l["type"] = registry.V1_TYPES.get(l["type"], l["type"])
     label = (lambda i: f"'{layers[i]['name']}' ({layers[i]['type'] or '?'})"
              if i is not None else "the net header")
     by_layer: dict = {}
@@ -104,7 +104,7 @@ def explain(text: str, module, fork: str) -> str | None:
            f"{len(by_layer)} layer(s): {listed}")
     if forks:
         out += f". They belong to {' and '.join(forks)}, which caffe2ss does not read"
-    known = DATA_TYPES | DROP_TYPES | POSTPROCESS_TYPES
+    known = registry.DATA_TYPES | registry.DROP_TYPES | registry.POSTPROCESS_TYPES
     bad = [label(i) for i, l in enumerate(layers) if l["type"] not in SPECS
            and l["type"] not in known]
     if bad:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..errors import CaffeError
 from ..layers import SPECS
 from ..layers.registry import LayerSpec
-from .upgrade import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES
+from ..forks import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES
 
 
 def is_data(raw) -> bool:

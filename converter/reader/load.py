@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from ..errors import CaffeError
-from ..forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
+from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
+                     parse_binary, parse_text, schema)
 from ..forks.foreign import binary_note
 from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
@@ -60,7 +61,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
             scanned = scan_caffemodel(buf, file=model)
             weights = scanned.layers
             if prototxt is None:
-                f = fork or scanned.fork_hint()
+                f = fork or detect_binary_fork(scanned)
                 if f in ("bvlc", "ceil_mode") and pool13_layers(scanned):
                     f, reason = (f, f"pooling field 13 read as the {f} schema says: "
                                  "--fork given") if fork else \

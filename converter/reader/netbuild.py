@@ -9,7 +9,8 @@ from ..ir import Layer, Net
 from ..layers import SPECS, LayerContext, Msg
 from .rawlayers import RawLayer, net_state, raw_layers
 from .choose_input import check_wanted, choose_inputs, is_data, may_have_weights
-from .upgrade import DROP_TYPES, POSTPROCESS_TYPES, as_str, layer_included
+from ..forks import DROP_TYPES, POSTPROCESS_TYPES
+from .upgrade import as_str, layer_included
 from .weights import attach_weights
 
 def build_net(msg, fork: str, weights=None, inputs=None) -> Net:

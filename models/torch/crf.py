@@ -53,12 +53,14 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | Non
                           for i in range(n)])
     with torch.no_grad():
         x = logits.detach().to(torch.float32).permute(0, 2, 3, 1).reshape(n * h * w, c)
+        x = x.contiguous()  # (P, C) row-major: a view here would make every addmm slow
         q = torch.softmax(x, dim=1)
         kernels = _kernels(image.to(x.device), params) if params.iterations else []
         if kernels:
             messages = KernelSum(kernels)
+            energy = torch.empty_like(x)
             for _ in range(int(params.iterations)):
-                q = torch.softmax(messages.energy(x, q), dim=1)
+                torch.softmax(messages.energy(x, q, out=energy), dim=1, out=q)
         return q.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
 
 

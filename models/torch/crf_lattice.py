@@ -36,16 +36,17 @@ class Lattice:
         rem0, rank = enclosing_simplex(elevated, d)
         bary = barycentric(elevated, rem0, rank, d)                  # (P, d+1)
         codes, self._radix = pack(rem0, rank, b, n, d)               # (P, d+1) int64
-        # Number the distinct vertices by sorting (stable: a vertex's pixels in order).
-        flat, perm = torch.sort(codes.reshape(-1), stable=True)
-        first = torch.ones_like(flat, dtype=torch.bool)
-        first[1:] = flat[1:] != flat[:-1]
+        # Number the distinct vertices by sorting (stable on CUDA: a vertex's pixels in
+        # order; MKL's CSR takes them in any order, and an unstable sort is faster).
+        flat, perm = torch.sort(codes.reshape(-1), stable=dev.type != "cpu")
+        first = torch.empty_like(flat, dtype=torch.bool)
+        first[0] = True
+        torch.ne(flat[1:], flat[:-1], out=first[1:])
         vertex = first.cumsum(0, dtype=torch.int64) - 1               # per sorted corner
         uniq = flat[first]
         self.n_vertices = m = uniq.numel()
         self.neighbours = self._neighbours(uniq, m, d)                # (d+1, 2, M+1)
-        offset = torch.empty_like(vertex)
-        offset[perm] = vertex
+        offset = torch.empty_like(vertex).scatter_(0, perm, vertex)
         offset = offset.view(b * n, d + 1)
         weight = bary.contiguous()
         # Splat = S @ values with S (M+1, P) in CSR (row M, "absent", is empty); slice =
@@ -75,14 +76,15 @@ class Lattice:
         out = []
         for j in range(d + 1):
             step = int(-all_ones + ((d + 1) * radix[j] if j < d else 0))  # n1: key-1, key_j+d
-            pair = []
-            for sign in (1, -1):
-                q = uniq + sign * step
-                idx = torch.searchsorted(uniq, q).clamp_(max=m - 1)
-                found = uniq[idx] == q
-                idx = torch.where(found, idx, torch.full_like(idx, m))
-                pair.append(torch.cat([idx, idx.new_full((1,), m)]))  # row M stays zero
-            out.append(torch.stack(pair))
+            # Search key + step only; key - step is its inverse map.
+            target = uniq + step
+            plus = torch.searchsorted(uniq, target).clamp_(max=m - 1)
+            found = uniq[plus] == target
+            plus = torch.where(found, plus, torch.full_like(plus, m))
+            minus = torch.full((m + 1,), m, dtype=plus.dtype, device=uniq.device)
+            minus.scatter_(0, plus, torch.arange(m, dtype=plus.dtype, device=uniq.device))
+            minus[m] = m                                               # row M stays zero
+            out.append(torch.stack([torch.cat([plus, plus.new_full((1,), m)]), minus]))
         return torch.stack(out)
 
     def splat(self, values: torch.Tensor) -> torch.Tensor:

@@ -33,64 +33,67 @@ def elevate(f: torch.Tensor) -> torch.Tensor:
 
 
 def enclosing_simplex(elevated: torch.Tensor, d: int):
-    """Nearest 0-coloured lattice point ``rem0`` and the rank of each coordinate."""
+    """Nearest 0-coloured lattice point ``rem0`` and the rank of each coordinate (int32)."""
     down = 1.0 / (d + 1)
     v = torch.round(elevated * down)                      # round half to even, as SSE
     rem0 = v * (d + 1)
-    total = v.sum(dim=1, keepdim=True).to(torch.int64)
-    di = elevated - rem0
+    total = v.sum(dim=1).to(torch.int32)
     # Krähenbühl's pairwise count: of i < j, the one with the smaller d gets +1 (ties: j).
-    cols = di.t().contiguous()
-    rank = torch.zeros(d + 1, di.shape[0], dtype=torch.int64, device=di.device)
+    cols = (elevated - rem0).t().contiguous()
+    rank = torch.zeros(d + 1, cols.shape[1], dtype=torch.int32, device=cols.device)
+    rank += total
+    for j in range(1, d + 1):
+        rank[j] += j                    # every i < j: +1 to j unless d_i < d_j
     for i in range(d):
         for j in range(i + 1, d + 1):
-            smaller = cols[i] < cols[j]
+            smaller = (cols[i] < cols[j]).to(torch.int32)
             rank[i] += smaller
-            rank[j] += ~smaller
-    rank = rank.t() + total
-    rem0 = rem0.to(torch.int64)
-    low, high = rank < 0, rank > d
-    rank = rank + (d + 1) * low - (d + 1) * high
-    rem0 = rem0 + (d + 1) * low - (d + 1) * high
-    return rem0, rank
+            rank[j] -= smaller
+    rank = rank.t()
+    rem0 = rem0.to(torch.int32)
+    wrap = (rank > d).to(torch.int32) - (rank < 0).to(torch.int32)   # -1, 0 or +1
+    wrap *= d + 1
+    return rem0 - wrap, rank - wrap
 
 
 def barycentric(elevated, rem0, rank, d: int) -> torch.Tensor:
     """Barycentric weights of the d+1 simplex vertices (p.10 of Adams et al.)."""
     v = (elevated - rem0.to(elevated.dtype)) * (1.0 / (d + 1))
     bary = elevated.new_zeros(elevated.shape[0], d + 2)
-    bary.scatter_add_(1, d - rank, v)
-    bary.scatter_add_(1, d - rank + 1, -v)
+    idx = (d - rank).to(torch.int64)
+    bary.scatter_add_(1, idx, v)
+    bary.scatter_add_(1, idx + 1, -v)
     bary[:, 0] += 1.0 + bary[:, d + 1]
     return bary[:, :d + 1]
 
 
 def pack(rem0: torch.Tensor, rank: torch.Tensor, b: int, n: int, d: int):
-    """Int64 codes ``(P, d+1)`` of the simplex vertices' keys (their first d coordinates).
+    """Integer codes ``(P, d+1)`` (int32 where they fit) of the simplex vertices' keys (their first d coordinates).
 
     Vertex r has key ``rem0_i + canonical[r][rank_i]``, canonical being ``r`` where
     ``rank_i <= d - r`` and ``r - (d+1)`` elsewhere. Keys are packed in mixed radix with
     a margin of d+1 on each side of every coordinate, so a blur neighbour's code (the
     key shifted by at most d per coordinate) is ``code + a constant`` and never wraps.
     """
-    lo, hi = rem0[:, :d].amin(dim=0), rem0[:, :d].amax(dim=0)
-    low = lo - 2 * (d + 1)
-    span = hi - low + 2 * (d + 1) + 1
-    radix = torch.ones(d, dtype=torch.int64, device=rem0.device)
-    total = 1
+    lo, hi = rem0[:, :d].amin(dim=0).tolist(), rem0[:, :d].amax(dim=0).tolist()
+    low = [a - 2 * (d + 1) for a in lo]
+    radix, total = [], 1
     for i in range(d):
-        radix[i] = total
-        total *= int(span[i])
+        radix.append(total)
+        total *= hi[i] - low[i] + 2 * (d + 1) + 1
     if total * b >= _MAX_CODE:
         raise ValueError("the CRF features span too many lattice cells to pack; use larger "
                          "standard deviations (bi_xy_std, bi_rgb_std, pos_xy_std)")
-    image = torch.arange(b, device=rem0.device).repeat_interleave(n)
-    base = ((rem0[:, :d] - low) * radix).sum(dim=1) + image * total        # (P,)
-    r = torch.arange(d + 1, device=rem0.device)
-    codes = base[:, None].repeat(1, d + 1)                                   # (P, d+1)
+    dt = torch.int32 if total * b < 2**31 else torch.int64  # int32 sorts twice as fast
+    dev = rem0.device
+    shift = torch.tensor(low, dtype=dt, device=dev)
+    weights = torch.tensor(radix, dtype=dt, device=dev)
+    base = ((rem0[:, :d].to(dt) - shift) * weights).sum(dim=1, dtype=dt)      # (P,)
+    if b > 1:
+        base += torch.arange(b, dtype=dt, device=dev).repeat_interleave(n) * total
+    r = torch.arange(d + 1, dtype=dt, device=dev)
+    # canonical = r - (d+1) [rank_i > d - r]
+    codes = base[:, None] + r * sum(radix)                                    # (P, d+1)
     for i in range(d):
-        canon = torch.where(rank[:, i:i + 1] <= d - r, r, r - (d + 1))
-        codes += canon * radix[i]
-    if total * b < 2**31:  # int32 sorts and searches twice as fast
-        codes, radix = codes.to(torch.int32), radix.to(torch.int32)
-    return codes, radix
+        codes.sub_((rank[:, i:i + 1] > d - r).to(dt), alpha=(d + 1) * radix[i])
+    return codes, weights

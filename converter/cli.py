@@ -1,4 +1,4 @@
-"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo.
+"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo, train.
 
 Frameworks are imported only by the subcommand that needs them; a missing one is a
 one-line error naming the extra to install. User errors print one line and exit 2.
@@ -109,12 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the whole job on the embedded example model")
     p.add_argument("--out", default="caffe2ss-demo", help="output directory")
     p.add_argument("--frameworks", default="torch,tf,onnx")
+
+    from .train.cliargs import add_train_parser
+
+    add_train_parser(sub)
     return parser
 
 
 def main(argv=None) -> int:
     """Entry point of the ``caffe2ss`` console script."""
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # train --nproc re-runs it
     from . import commands
 
     try:

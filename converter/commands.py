@@ -93,6 +93,12 @@ def cmd_demo(args) -> int:
     return 0 if result.get("pass", True) else 1
 
 
+def cmd_train(args) -> int:
+    from .train.command import run_train
+
+    return run_train(args)
+
+
 def _progress_allowed(quiet: bool) -> bool:
     import os
 

@@ -9,6 +9,6 @@ imported by the backends, and only when asked for.
 """
 from .errors import CaffeError
 from .ir import Layer, Net
-from .reader import load, load_definition
+from .reader.load import load, load_definition
 
 __all__ = ["CaffeError", "Layer", "Net", "load", "load_definition"]

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caffe2ss.converter import CaffeError, load, load_definition
-from caffe2ss.converter.weights import check_weights, missing_weights
+from caffe2ss.converter.reader.weights import check_weights, missing_weights
 from caffe2ss.protos import caffe_pb2, deeplab_v1_pb2, deeplab_v2_pb2
-from caffe2ss.converter.wire import encode_len_field as field
+from caffe2ss.converter.reader.wire import encode_len_field as field
 
 from conftest import ORACLE, oracle
 

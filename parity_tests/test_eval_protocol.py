@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.metrics import ConfusionMatrix, argmax_agreement
-from caffe2ss.converter.prepost import preprocess, resize_bilinear
+from caffe2ss.converter.seg.metrics import ConfusionMatrix, argmax_agreement
+from caffe2ss.converter.seg.prepost import preprocess, resize_bilinear
 
 
 def scores(n, *pairs):

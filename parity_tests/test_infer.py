@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.infer import infer
-from caffe2ss.converter.predict import Model
-from caffe2ss.converter.voc import VOC_COLORMAP, read_label
+from caffe2ss.converter.seg.infer import infer
+from caffe2ss.converter.seg.predict import Model
+from caffe2ss.converter.seg.voc import VOC_COLORMAP, read_label
 
 Image = pytest.importorskip("PIL.Image")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.metrics import (MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS,
+from caffe2ss.converter.seg.metrics import (MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS,
                                         ConfusionMatrix, argmax_agreement)
-from caffe2ss.converter.voc import read_label, voc_samples
+from caffe2ss.converter.seg.voc import read_label, voc_samples
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MODEL = EXAMPLES / "trained_fcn8s_shapes"
@@ -53,7 +53,7 @@ def test_our_protocol_on_caffes_predictions_gives_caffes_recorded_scores():
 def test_miou_equals_caffes(framework, tmp_path):
     from caffe2ss.converter import load
     from caffe2ss.converter.backends import get_backend
-    from caffe2ss.converter.evaluate import evaluate
+    from caffe2ss.converter.seg.evaluate import evaluate
 
     try:
         backend = get_backend(framework)

@@ -47,7 +47,7 @@ def test_wheel_installs_under_caffe2ss_only(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     tops = {n.split("/")[0] for n in names}
     assert tops <= {"caffe2ss", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
-    assert "caffe2ss/converter/reader.py" in names
+    assert "caffe2ss/converter/reader/load.py" in names
     assert "caffe2ss/protos/caffe_pb2.py" in names and "caffe2ss/protos/caffe.proto" in names
     assert not any(n.startswith(("converter/", "models/", "parity_tests/")) for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))

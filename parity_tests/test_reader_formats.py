@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter import CaffeError, load, load_definition
-from caffe2ss.converter.reader import detect_text_fork
+from caffe2ss.converter.forks import detect_text_fork
 from caffe2ss.protos import caffe_pb2
-from caffe2ss.converter.wire import encode_len_field as len_field, encode_varint as varint
+from caffe2ss.converter.reader.wire import encode_len_field as len_field, encode_varint as varint
 
 from conftest import OracleCase
 

@@ -13,7 +13,7 @@ import pytest
 from caffe2ss.converter import load
 from caffe2ss.converter.backends import get_backend
 from caffe2ss.converter.parity import compare_blobs
-from caffe2ss.converter.summary import describe
+from caffe2ss.converter.cli.describe import describe
 
 PROTOTXT = """
 input: "data"

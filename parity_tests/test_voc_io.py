@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from caffe2ss.converter import voc
+from caffe2ss.converter.seg import voc
 from caffe2ss.converter.errors import CaffeError
 
 Image = pytest.importorskip("PIL.Image")

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     from caffe2ss.converter import load
     from caffe2ss.converter.backends import get_backend
     from caffe2ss.converter.errors import CaffeError
-    from caffe2ss.converter.evaluate import evaluate
+    from caffe2ss.converter.seg.evaluate import evaluate
 
     batches = [int(b) for b in args.batch_sizes.split(",")]
     head = ["framework", "mIoU %", "caffemodel b1"] + [f"converted b{b}" for b in batches]

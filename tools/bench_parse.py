@@ -53,7 +53,7 @@ FCN8S = [(n, "Convolution", (o, i, 3, 3), True) for n, o, i in VGG] + [
 
 def _len_key(number: int, length: int) -> bytes:
     """Key and length of a LEN-delimited field whose payload is written separately."""
-    from caffe2ss.converter.wire import encode_varint
+    from caffe2ss.converter.reader.wire import encode_varint
 
     return encode_varint(number << 3 | 2) + encode_varint(length)
 
@@ -62,7 +62,7 @@ def write_model(path: Path, seed: int = 0) -> int:
     """Write the FCN-8s-shaped caffemodel, streaming each blob's bytes; return #params."""
     import numpy as np
 
-    from caffe2ss.converter.wire import encode_varint
+    from caffe2ss.converter.reader.wire import encode_varint
     from caffe2ss.protos import caffe_pb2
 
     rng = np.random.default_rng(seed)

@@ -21,6 +21,9 @@ import sys
 
 from ..errors import CaffeError
 
+#: The ONNX opset written unless ``--opset`` says otherwise (read by the CLI and the backend).
+ONNX_DEFAULT_OPSET = 17
+
 #: backend name -> (module, the pip extra that installs its framework, framework module)
 BACKENDS = {
     "torch": ("caffe2ss.converter.backends.torch", "torch", "torch"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..voc import IGNORE_LABEL, pil
+from ..seg.voc import IGNORE_LABEL, pil
 
 
 def sample_rng(seed: int, epoch: int, index: int) -> np.random.Generator:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaffeError
-from ..voc import IGNORE_LABEL, VOCSample, image_size, read_label, voc_samples
+from ..seg.voc import IGNORE_LABEL, VOCSample, image_size, read_label, voc_samples
 
 
 def read_list(root, list_file) -> list[VOCSample]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaffeError
-from ..predict import CAFFE_SUFFIXES, find_sidecar
+from ..seg.predict import CAFFE_SUFFIXES, find_sidecar
 
 #: Input used to read the class count off the head when the net declares no input size.
 PROBE_SHAPE = (1, 3, 224, 224)
@@ -40,7 +40,7 @@ class InitSpec:
 
 def resolve_init(init: str, prototxt=None, fork=None) -> InitSpec:
     """Open ``--init`` (see the module docstring)."""
-    from ..reader import load
+    from ..reader.load import load
 
     if str(init).lower() == "none":
         if not prototxt:
@@ -130,7 +130,7 @@ def reclass(spec: InitSpec, num_classes: int) -> InitSpec:
     from google.protobuf import text_format
 
     from ..forks import parse_text
-    from ..reader import load_definition
+    from ..reader.load import load_definition
 
     old = spec.net
     msg, fork, _ = parse_text("<definition>", old.definition.encode("utf-8"), old.fork)

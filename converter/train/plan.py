@@ -39,7 +39,7 @@ class Plan:
 def make_plan(cfg: TrainConfig, world_size: int = 1) -> Plan:
     """Read and check the data and the init; see the module docstring."""
     samples = training_samples(cfg.voc_root, cfg.split, cfg.data_list)
-    from ..voc import voc_samples
+    from ..seg.voc import voc_samples
 
     val = voc_samples(cfg.voc_root, cfg.val_split) if cfg.val_split else []
     spec = resolve_init(cfg.init, cfg.prototxt)

@@ -74,7 +74,7 @@ def read_metrics(path) -> list[dict]:
 def draw_curves(metrics_path, out_png, size=(800, 320)) -> None:
     """Loss and val mIoU against step, as a PNG (Pillow only), written atomically."""
     from ..fileio import atomic_path
-    from ..voc import pil
+    from ..seg.voc import pil
 
     Image = pil()
     from PIL import ImageDraw

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
-from ...weights import check_weights
+from ...reader.weights import check_weights
 from .registry import convert_layer
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ... import fileio
 from ...errors import CaffeError
-from ...weights import check_weights
+from ...reader.weights import check_weights
 from .build import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
 

@@ -15,7 +15,7 @@ import torch
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import provenance, write_json_atomic
-from ...weights import check_weights
+from ...reader.weights import check_weights
 from . import activation, conv, crop, dense, eltwise, export, interp, norm, pool, shape  # noqa: F401
 from .registry import BUILDERS
 
@@ -89,7 +89,7 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
 
 def load_converted(path):
     """Rebuild from a converted file (or its ``.json`` sidecar): ``(net, runner)``."""
-    from ...reader import load_definition
+    from ...reader.load import load_definition
 
     path = Path(path)
     if path.suffix == ".json":

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, DistributedSampler
 
-from ....converter.prepost import preprocess
+from ....converter.seg.prepost import preprocess
 from ....converter.train.augment import augment, mean_rgb, sample_rng
 
 

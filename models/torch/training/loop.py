@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from ....converter.train.rundir import last_checkpoint
 from ....converter.train.runlog import RunLog
 from ....converter.train.schedule import lr_at
-from ....converter.voc import IGNORE_LABEL
+from ....converter.seg.voc import IGNORE_LABEL
 from . import checkpoint, dist
 from .build import build_model, make_optimizer, param_groups
 from .data import ResumableSampler, SegDataset

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ....converter.evaluate import evaluate
-from ....converter.predict import Model
+from ....converter.seg.evaluate import evaluate
+from ....converter.seg.predict import Model
 
 
 def validate(model, plan, device) -> dict:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import CaffeError
-from .ir import MAX_BLOB_ELEMENTS, Net
-from .layers import Msg
+from ..errors import CaffeError
+from ..ir import MAX_BLOB_ELEMENTS, Net
+from ..layers import Msg
 from .rawlayers import RawLayer
 from .upgrade import as_str, strs
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import CaffeError
+from ..errors import CaffeError
 from .metrics import ConfusionMatrix
 from .predict import Model, open_model
 from .voc import VOC_CLASSES, image_size, voc_samples

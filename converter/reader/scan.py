@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .blobs import read_blob
-from .errors import CaffeError
+from ..errors import CaffeError
 from .wire import LEN, VARINT, encode_len_field, iter_fields, read_varint
 
 #: DeepLab v2 type strings (its registered layer types that BVLC lacks).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import CaffeError
+from ..errors import CaffeError
 from .wire import I32, I64, LEN, VARINT, iter_fields, read_field, read_varint
 
 #: Records per numpy step when reading unpacked values (bounds the temporary memory).

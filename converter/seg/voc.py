@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CaffeError
-from .fileio import atomic_path
+from ..errors import CaffeError
+from ..fileio import atomic_path
 
 #: The 21 PASCAL VOC segmentation classes, index = class id (255 is "void").
 VOC_CLASSES = (
@@ -70,7 +70,7 @@ def read_label(path) -> np.ndarray:
     if im.mode not in ("P", "L"):
         raise CaffeError(f"label is a '{im.mode}' image, not class indices; save labels as "
                          "palette ('P') PNGs whose pixel values are class ids, like VOC's "
-                         "SegmentationClass (caffe2ss.converter.voc.write_palette_png)",
+                         "SegmentationClass (caffe2ss.converter.seg.voc.write_palette_png)",
                          file=path)
     return np.asarray(im, dtype=np.uint8).copy()  # P: indices, never converted to RGB
 

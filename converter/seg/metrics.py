@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import CaffeError
+from ..errors import CaffeError
 
 #: mIoU parity with Caffe: |ours - caffe| in percentage points must not exceed this.
 MIOU_TOL_POINTS = 0.01

@@ -5,7 +5,7 @@ import mmap
 import os
 import re
 
-from .errors import CaffeError
+from ..errors import CaffeError
 
 _HEAD = 4096
 #: bytes that never occur in a text prototxt (C0 controls except \t \n \v \f \r, DEL)

@@ -1,8 +1,8 @@
-"""``caffe2ss inspect``: a net's format, fork, inputs, layers and shapes (text or JSON)."""
+"""The `inspect` report of a net: format, fork, inputs, layers and shapes (JSON or text)."""
 from __future__ import annotations
 
-from .errors import CaffeError
-from .ir import Net
+from ..errors import CaffeError
+from ..ir import Net
 
 
 def describe(net: Net, input_shapes=None) -> dict:

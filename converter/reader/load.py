@@ -10,9 +10,9 @@
 """
 from __future__ import annotations
 
-from .errors import CaffeError
-from .forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
-from .ir import Net
+from ..errors import CaffeError
+from ..forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
+from ..ir import Net
 from .netbuild import build_net
 from .scan import scan_caffemodel
 from .sniff import is_prototxt, map_file, read_text, refuse_containers

@@ -13,7 +13,7 @@ length. Errors carry ``field`` = ``where`` (the enclosing message's path, e.g.
 """
 from __future__ import annotations
 
-from .errors import CaffeError
+from ..errors import CaffeError
 
 VARINT, I64, LEN, SGROUP, EGROUP, I32 = 0, 1, 2, 3, 4, 5
 _MASK64 = (1 << 64) - 1

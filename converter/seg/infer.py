@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CaffeError
-from .fileio import atomic_path
+from ..errors import CaffeError
+from ..fileio import atomic_path
 from .predict import Model, open_model
 from .voc import VOC_COLORMAP, image_size, pil, read_image, write_palette_png
 

@@ -1,7 +1,7 @@
 """Locate where protobuf's parse of a caffemodel's definition fails (offset, field, layer)."""
 from __future__ import annotations
 
-from .errors import CaffeError
+from ..errors import CaffeError
 from .scan import V1_LAYERS, V2_LAYER, ScannedModel
 from .wire import LEN, iter_fields, read_varint
 

@@ -13,7 +13,7 @@ the written one. Backends implement ``Alias`` as a reshape; ``inspect`` hides th
 """
 from __future__ import annotations
 
-from .ir import Layer, Net
+from ..ir import Layer, Net
 
 
 def shares_memory(layer: Layer) -> bool:

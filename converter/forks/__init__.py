@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from .errors import CaffeError
-from .locate import locate_parse_error
-from .scan import V2_LAYER
+from ..errors import CaffeError
+from ..reader.locate import locate_parse_error
+from ..reader.scan import V2_LAYER
 
 FORKS = ("bvlc", "deeplab_v1", "deeplab_v2")
 
@@ -30,7 +30,7 @@ def detect_text_fork(text: str) -> str:
 
 
 def schema(fork: str):
-    from ..protos import SCHEMAS
+    from ...protos import SCHEMAS
 
     return SCHEMAS[fork]
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .blobs import normalise_rank
-from .errors import CaffeError
-from .ir import Layer, Net
-from .layers import SPECS
+from ..errors import CaffeError
+from ..ir import Layer, Net
+from ..layers import SPECS
 from .upgrade import WEIGHTED_TYPES
 
 

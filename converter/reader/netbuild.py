@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from .aliasing import share_memory_writes
-from .errors import CaffeError
+from ..errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
-from .ir import Layer, Net
-from .layers import SPECS, LayerContext, Msg
+from ..ir import Layer, Net
+from ..layers import SPECS, LayerContext, Msg
 from .rawlayers import RawLayer, net_state, raw_layers
 from .upgrade import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES, as_str, layer_included
 from .weights import attach_weights

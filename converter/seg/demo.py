@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import CaffeError
+from ..errors import CaffeError
 from .metrics import MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS, argmax_agreement
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -29,12 +29,12 @@ def run_demo(out_dir, frameworks=("torch", "tf", "onnx"), progress: bool = False
     A framework that is not installed is skipped with the pip command that installs it;
     the demo passes when every framework that ran matches Caffe.
     """
-    from .backends import get_backend
+    from ..backends import get_backend
     from .evaluate import evaluate
     from .infer import infer
     from .miou_gate import load_predictions
     from .predict import open_model
-    from .reader import load
+    from ..reader.load import load
     from .voc import voc_samples
 
     for need in (MODEL / "weights.caffemodel", MODEL / "caffe_predictions.npz",

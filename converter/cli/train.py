@@ -1,4 +1,5 @@
-"""The ``train`` subcommand's options (added to the ``caffe2ss`` parser by the CLI)."""
+"""``caffe2ss train``: fine-tune a segmentation model in PyTorch or TensorFlow
+(the work is in :mod:`caffe2ss.converter.train`)."""
 from __future__ import annotations
 
 TRAIN_EPILOG = """examples:
@@ -10,12 +11,14 @@ TRAIN_EPILOG = """examples:
       -m caffe2ss.converter.cli train deeplab_largefov ... -o runs/dl"""
 
 
-def add_train_parser(sub) -> None:
-    """Register ``caffe2ss train`` on the subparsers object ``sub``."""
+HELP = "fine-tune a segmentation model (torch, tf; torchrun DDP)"
+
+
+def add_arguments(p) -> None:
+    """The ``train`` options."""
     import argparse
 
-    p = sub.add_parser("train", help="fine-tune a segmentation model (torch or tf)",
-                       epilog=TRAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.epilog, p.formatter_class = TRAIN_EPILOG, argparse.RawDescriptionHelpFormatter
     p.add_argument("model_name", metavar="MODEL_NAME",
                    help="registry name: fcn8s, deeplab_largefov, ... (caffe2ss models)")
     p.add_argument("--voc-root", required=True, help="VOC-layout data set folder")
@@ -58,3 +61,10 @@ def add_train_parser(sub) -> None:
                    help="torch: deterministic algorithms (bit-exact resume on CPU)")
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR from 'last'")
+
+
+def run(args) -> int:
+    """Train; 0 done, 130 interrupted (checkpoint written), 2 bad input."""
+    from ..train.command import run_train
+
+    return run_train(args)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CaffeError
+from ..errors import CaffeError
 from .metrics import MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS, ConfusionMatrix, argmax_agreement
 from .voc import read_label, voc_samples
 

@@ -4,12 +4,33 @@ Exit status 0 when every framework passes, 1 on any mismatch, 2 on bad input.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
-from .errors import CaffeError
-from .parity import ATOL, RTOL, FrameworkResult, compare_blobs, format_table
-from .reader import load
+from ..backends import get_backend
+from ..errors import CaffeError
+from ..fileio import write_json_atomic
+from ..parity import ATOL, RTOL, FrameworkResult, compare_blobs, format_table
+from ..reader.load import load
+from ..seg.evaluate import miou_gate
+from .common import add_model_args, framework_list
+
+HELP = "compare the rebuilt net with Caffe's blobs (CI gate)"
+
+
+def add_arguments(p) -> None:
+    """The ``parity`` options."""
+    add_model_args(p)
+    p.add_argument("--input", help="NCHW float32 .npy fed to the net's input")
+    p.add_argument("--reference", help=".npz of Caffe blobs keyed by blob name")
+    p.add_argument("--frameworks", default="torch", help="comma list of "
+                   + ",".join(framework_list()))
+    p.add_argument("--json", dest="json_path", help="write the JSON report here")
+    p.add_argument("--atol", type=float, default=None, help="absolute tolerance (default 0)")
+    p.add_argument("--rtol", type=float, default=None,
+                   help="relative tolerance on max(1, max|ref|) (default 1e-4)")
+    p.add_argument("--voc-root", help="also gate mIoU on a VOC-layout data set")
+    p.add_argument("--split", default="val")
+    p.add_argument("--caffe-predictions", help=".npz of Caffe's argmax maps per image id")
 
 
 def _load_array(path, what: str) -> np.ndarray:
@@ -31,16 +52,16 @@ def _load_reference(path) -> dict:
 
 def _frameworks(text: str) -> list[str]:
     names = [f.strip() for f in text.split(",") if f.strip()]
+    known = framework_list()
     for n in names:
-        if n not in ("torch", "tf", "onnx"):
-            raise CaffeError(f"unknown framework '{n}'; choose from torch, tf, onnx",
+        if n not in known:
+            raise CaffeError(f"unknown framework '{n}'; choose from {', '.join(known)}",
                              field="frameworks")
     return names or ["torch"]
 
 
-def run_parity_command(args) -> int:
-    from .backends import get_backend
-
+def run(args) -> int:
+    """Run ``caffe2ss parity``; 0 pass, 1 mismatch."""
     frameworks = _frameworks(args.frameworks)
     backends = {fw: get_backend(fw) for fw in frameworks}  # fail early on a missing extra
     net = load(args.model, args.prototxt, args.fork)
@@ -77,8 +98,6 @@ def run_parity_command(args) -> int:
         report["frameworks"][fw] = res.as_json()
     ok = all(r.passed for r in results.values())
     if args.voc_root:
-        from .evaluate import miou_gate
-
         gate = miou_gate(args.model, args.voc_root, frameworks, split=args.split,
                          caffe_predictions=args.caffe_predictions, prototxt=args.prototxt,
                          fork=args.fork)
@@ -86,8 +105,6 @@ def run_parity_command(args) -> int:
         ok = ok and gate["pass"]
     report["pass"] = bool(ok)
     if args.json_path:
-        from .fileio import write_json_atomic
-
         write_json_atomic(args.json_path, report)
     print(f"parity: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

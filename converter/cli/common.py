@@ -1,0 +1,63 @@
+"""Options and helpers shared by the subcommands; choice lists come from the registries."""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..backends import BACKENDS
+from ..errors import CaffeError
+from ..forks import FORKS
+
+
+def framework_list() -> list[str]:
+    """The framework names, read from the backend registry (no framework is imported)."""
+    return list(BACKENDS)
+
+
+def add_model_args(p) -> None:
+    """MODEL, --prototxt and --fork (the fork names come from :data:`..forks.FORKS`)."""
+    p.add_argument("model", help=".caffemodel (binary) or .prototxt (text)")
+    p.add_argument("--prototxt", help="net definition (text); default: the one embedded "
+                   "in the caffemodel")
+    p.add_argument("--fork", choices=list(FORKS),
+                   help="force the Caffe fork's schema (default: detected from the file)")
+
+
+def add_framework_arg(p) -> None:
+    """--framework for eval/infer."""
+    p.add_argument("--framework", choices=framework_list(),
+                   help="framework to run a .caffemodel in (default torch; a converted "
+                   "output runs in its own framework)")
+
+
+def parse_shape(text: str) -> dict:
+    """``N,C,H,W`` or ``name=N,C,H,W`` (repeatable via ';') -> {name or '': shape}."""
+    out = {}
+    for part in text.split(";"):
+        name, _, dims = part.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.replace("x", ",").split(","))
+        except ValueError:
+            raise CaffeError(f"bad --input-shape '{text}': use N,C,H,W, e.g. 1,3,500,500",
+                             field="input-shape") from None
+        if not shape or any(d <= 0 for d in shape):
+            raise CaffeError(f"bad --input-shape '{text}': dims must be positive",
+                             field="input-shape")
+        out[name.strip()] = shape
+    return out
+
+
+def input_shapes(net, args):
+    """``--input-shape`` resolved against the net's inputs (None when not given)."""
+    shapes = parse_shape(args.input_shape) if getattr(args, "input_shape", None) else None
+    if shapes and "" in shapes:
+        if len(net.inputs) != 1:
+            raise CaffeError(f"the net has inputs {list(net.inputs)}; name one: "
+                             "--input-shape data=1,3,500,500", field="input-shape")
+        shapes = {next(iter(net.inputs)): shapes[""]}
+    return shapes
+
+
+def progress_allowed(quiet: bool) -> bool:
+    """Show progress bars only on an interactive terminal outside CI."""
+    return not quiet and sys.stderr.isatty() and not os.environ.get("CI")

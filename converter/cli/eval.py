@@ -1,0 +1,30 @@
+"""``caffe2ss eval``: VOC mIoU of a caffemodel or a converted output."""
+from __future__ import annotations
+
+from ..fileio import write_json_atomic
+from ..seg.evaluate import evaluate, format_report
+from .common import add_framework_arg, add_model_args, progress_allowed
+
+HELP = "evaluate VOC mIoU"
+
+
+def add_arguments(p) -> None:
+    """The ``eval`` options."""
+    add_model_args(p)
+    p.add_argument("--voc-root", required=True)
+    p.add_argument("--split", default="val")
+    add_framework_arg(p)
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--json", dest="json_path", help="write the JSON report here")
+
+
+def run(args) -> int:
+    """Evaluate, print the report, optionally write it as JSON."""
+    quiet = bool(args.json_path)
+    report = evaluate(args.model, args.voc_root, split=args.split, framework=args.framework,
+                      prototxt=args.prototxt, batch_size=args.batch_size,
+                      progress=progress_allowed(quiet), fork=args.fork)
+    print(format_report(report))
+    if args.json_path:
+        write_json_atomic(args.json_path, report)
+    return 0

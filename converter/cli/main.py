@@ -1,0 +1,60 @@
+"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo, train.
+
+Frameworks are imported only by the subcommand that needs them; a missing one is a
+one-line error naming the extra to install. User errors print one line and exit 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ..errors import CaffeError
+
+EPILOG = """examples:
+  caffe2ss inspect deeplab.caffemodel
+  caffe2ss inspect fcn8s.caffemodel --prototxt deploy.prototxt --input-shape 1,3,500,500 --json
+  caffe2ss convert deeplab.caffemodel --to tf -o deeplab
+  caffe2ss convert fcn8s.caffemodel --prototxt deploy.prototxt --to torch -o fcn8s.pt
+  caffe2ss convert fcn8s.caffemodel --prototxt deploy.prototxt --to onnx -o fcn8s.onnx --dynamic-hw
+  caffe2ss parity fcn8s.caffemodel --prototxt deploy.prototxt --input x.npy \\
+      --reference blobs.npz --frameworks torch,tf,onnx --json report.json
+  caffe2ss eval fcn8s.caffemodel --prototxt deploy.prototxt --voc-root VOC2012 --framework torch
+  caffe2ss infer fcn8s.pt image.jpg photos/ -o masks --overlay
+  caffe2ss demo
+
+exit status: 0 success, 1 parity mismatch, 2 bad input or usage"""
+
+
+#: The subcommands, in --help order; each module has HELP, add_arguments(p) and run(args).
+COMMANDS = ("inspect", "convert", "parity", "eval", "infer", "demo", "train")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subparser per module of :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog="caffe2ss", description="Read Caffe models without Caffe; convert them to "
+        "PyTorch, TensorFlow and ONNX with Caffe-exact semantics, and prove it.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = _command(name)
+        module.add_arguments(sub.add_parser(name, help=module.HELP))
+    return parser
+
+
+def _command(name: str):
+    return importlib.import_module(f"{__package__}.{name}")
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``caffe2ss`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _command(args.command).run(args)
+    except CaffeError as e:
+        print(f"caffe2ss: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("caffe2ss: interrupted", file=sys.stderr)
+        return 130

@@ -10,6 +10,7 @@ Module names are the Caffe layer names, so a converted state_dict loads as is
 """
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import nn
 
 from ...converter.layers.interp import InterpParams
@@ -48,8 +49,9 @@ class DeepLabLargeFOV(nn.Module):
                 x = ops.relu(getattr(self, f"conv{b}_{i}")(x))
             x = ops.pool2d(x, _POOL_S2 if b <= 3 else _POOL_S1)
         x = ops.pool2d(x, _POOL5A)
-        x = ops.relu(self.fc6(x))  # drop6/drop7: identity at test time
-        x = ops.relu(self.fc7(x))
+        # drop6/drop7 (0.5): active in train() mode, the identity in eval() as in Caffe
+        x = F.dropout(ops.relu(self.fc6(x)), 0.5, self.training)
+        x = F.dropout(ops.relu(self.fc7(x)), 0.5, self.training)
         x = getattr(self, self.fc8_name)(x)
         return ops.interp(x, self.interp) if self.interp is not None else x
 

@@ -10,6 +10,7 @@ at zero (FCN-8s-atonce's fixed scales excepted): load converted weights, e.g. wi
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ...converter.layers.crop import CropParams
@@ -48,8 +49,9 @@ class _FCN(nn.Module):
             for i in range(1, depth + 1):
                 x = ops.relu(getattr(self, f"conv{b}_{i}")(x))
             x = pools[f"pool{b}"] = ops.pool2d(x, _POOL)
-        x = ops.relu(self.fc6(x))  # drop6/drop7: identity at test time
-        x = ops.relu(self.fc7(x))
+        # drop6/drop7 (0.5): active in train() mode, the identity in eval() as in Caffe
+        x = F.dropout(ops.relu(self.fc6(x)), 0.5, self.training)
+        x = F.dropout(ops.relu(self.fc7(x)), 0.5, self.training)
         return self.score_fr(x), pools
 
     @classmethod

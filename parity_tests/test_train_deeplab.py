@@ -15,7 +15,7 @@ LOSS_RATIO = 0.1
 
 
 def test_deeplab_largefov_finetune_and_eval(tmp_path):
-    from caffe2ss.converter.evaluate import evaluate
+    from caffe2ss.converter.seg.evaluate import evaluate
 
     voc, run = make_voc_root(tmp_path / "voc"), tmp_path / "run"
     assert train("deeplab_largefov", "--voc-root", voc, "--init", DEEPLAB, "--steps", 30,

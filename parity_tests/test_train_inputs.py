@@ -43,7 +43,7 @@ def test_label_out_of_range(voc_root, tmp_path, capsys):
 
 
 def test_label_size_mismatch(voc_root, tmp_path, capsys):
-    from caffe2ss.converter.voc import read_label, write_palette_png
+    from caffe2ss.converter.seg.voc import read_label, write_palette_png
 
     lab = voc_root / "SegmentationClass" / "train_00005.png"
     write_palette_png(lab, read_label(lab)[:-2])
@@ -77,7 +77,7 @@ def test_class_count_mismatch_offers_reinit(voc_root, tmp_path, capsys):
 def test_reinit_classifier_trains_new_head(voc_root, tmp_path):
     import torch
 
-    from caffe2ss.converter.evaluate import evaluate
+    from caffe2ss.converter.seg.evaluate import evaluate
 
     run = tmp_path / "r"
     assert train("fcn8s", "--voc-root", voc_root, *FCN_INIT, *FAST, "--num-classes", 4,

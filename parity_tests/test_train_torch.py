@@ -27,7 +27,7 @@ def voc_root(tmp_path_factory):
 
 
 def test_finetune_beats_caffe_and_init_matters(voc_root, tmp_path):
-    from caffe2ss.converter.evaluate import evaluate
+    from caffe2ss.converter.seg.evaluate import evaluate
 
     ft, none = tmp_path / "ft", tmp_path / "none"
     assert train("fcn8s", "--voc-root", voc_root, *FCN_INIT, *COMMON, "-o", ft) == 0

@@ -51,6 +51,7 @@ class TrainConfig:
     nproc: int = 1
     resume: bool = False
     deterministic: bool = False
+    no_dropout: bool = False
     extra: dict = field(default_factory=dict)
 
     def base_lr(self) -> float:
@@ -87,7 +88,7 @@ def from_args(args) -> TrainConfig:
         momentum=args.momentum, weight_decay=args.weight_decay, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         workers=args.workers, nproc=args.nproc, resume=args.resume,
-        deterministic=args.deterministic)
+        deterministic=args.deterministic, no_dropout=args.no_dropout)
     check(cfg)
     return cfg
 

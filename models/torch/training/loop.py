@@ -12,9 +12,7 @@ batch and the learning rate means the same at any N.
 """
 from __future__ import annotations
 
-import os
 import random
-import signal
 import time
 
 import numpy as np
@@ -24,14 +22,13 @@ import torch.nn.functional as F
 from ....converter.train.rundir import last_checkpoint
 from ....converter.train.runlog import RunLog
 from ....converter.train.schedule import lr_at
+from ....converter.train.stop import INTERRUPT_ENV, StopFlag  # noqa: F401 (re-exported)
 from ....converter.seg.voc import IGNORE_LABEL
 from . import checkpoint, dist
 from .build import build_model, make_optimizer, param_groups
 from .data import ResumableSampler, SegDataset
 from .validate import validate
 
-#: Test hook: raise SIGINT in rank 0 after this step (simulates Ctrl-C).
-INTERRUPT_ENV = "CAFFE2SS_TRAIN_INTERRUPT_AT"
 
 
 def seg_loss(logits, labels, world_size: int):
@@ -42,22 +39,6 @@ def seg_loss(logits, labels, world_size: int):
     ce = F.cross_entropy(logits, labels, ignore_index=IGNORE_LABEL, reduction="sum")
     n = dist.all_sum((labels != IGNORE_LABEL).sum().to(torch.float64).reshape(1))
     return ce / n.clamp(min=1).to(ce.dtype) * world_size, ce.detach(), n
-
-
-class _Stop:
-    """Ctrl-C sets a flag; the loop stops at the next step boundary (a second Ctrl-C
-    interrupts at once)."""
-
-    def __init__(self):
-        self.flag = False
-        self.old = signal.signal(signal.SIGINT, self._handle)
-
-    def _handle(self, *_):
-        self.flag = True
-        signal.signal(signal.SIGINT, self.old)
-
-    def restore(self):
-        signal.signal(signal.SIGINT, self.old)
 
 
 def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) -> int:
@@ -93,8 +74,7 @@ def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) 
         step, epoch, pos = ck["step"], ck["epoch"], ck["position"]
         checkpoint.set_rng_states(ck["rng"])
     log = RunLog(run_dir, total, step) if rank == 0 else None
-    interrupt_at = int(os.environ.get(INTERRUPT_ENV, -1))
-    stop = _Stop()
+    stop = StopFlag()
 
     def save():
         if rank == 0:
@@ -108,7 +88,7 @@ def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) 
         dist.barrier()
 
     try:
-        net.train()
+        net.train(not cfg.no_dropout)  # --no-dropout: FCN/DeepLab have no BatchNorm
         t_log, n_log = time.perf_counter(), 0
         while step < total:
             sampler.set_position(epoch, pos)
@@ -129,8 +109,8 @@ def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) 
                     now = time.perf_counter()
                     log.step(step, mean_loss, lr, n_log / max(now - t_log, 1e-9))
                     t_log, n_log = now, 0
-                if rank == 0 and step == interrupt_at:
-                    os.kill(os.getpid(), signal.SIGINT)
+                if rank == 0:
+                    stop.after_step(step)
                 if bool(dist.all_sum(torch.tensor([float(stop.flag)]))):
                     save()
                     if log:

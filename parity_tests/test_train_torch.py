@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from trainkit import CAFFE_MIOU, FCN_INIT, FCN_NONE, last_miou, losses, make_voc_root, train  # noqa: E402
+from trainkit import CAFFE_MIOU, DEEPLAB, FCN_INIT, FCN_NONE, last_miou, losses, make_voc_root, train  # noqa: E402
 
 #: Fine-tuning for STEPS must reach at least Caffe's mIoU plus this (measured: see the
 #: report in the README's Fine-tune section; fine-tuned ~0.55 after 12 steps).
@@ -43,10 +43,11 @@ def test_finetune_beats_caffe_and_init_matters(voc_root, tmp_path):
 
 
 def test_resume_is_bit_identical(voc_root, tmp_path, monkeypatch):
-    from caffe2ss.models.torch.training.loop import INTERRUPT_ENV
+    from caffe2ss.converter.train.stop import INTERRUPT_ENV
 
-    args = ["fcn8s", "--voc-root", voc_root, *FCN_INIT, "--steps", 4, "--batch-size", 2,
-            "--crop", "64,64", "--workers", 1, "--deterministic", "--val-split", "none",
+    # DeepLab has drop6/drop7: the dropout masks after resuming come from the restored RNG
+    args = ["deeplab_largefov", "--voc-root", voc_root, "--init", DEEPLAB, "--steps", 4,
+            "--batch-size", 2, "--crop", "65,65", "--workers", 1, "--deterministic", "--val-split", "none",
             "--lr", "1e-3", "--seed", 3, "--log-every", 1]
     a, b = tmp_path / "a", tmp_path / "b"
     assert train(*args, "-o", a) == 0

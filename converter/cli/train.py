@@ -60,7 +60,8 @@ def add_arguments(p) -> None:
     p.add_argument("--deterministic", action="store_true",
                    help="torch: deterministic algorithms (bit-exact resume on CPU)")
     p.add_argument("--no-dropout", action="store_true", help="torch: train with Dropout "
-                   "off (the forward as at test time; for nets without BatchNorm)")
+                   "off (the forward as at test time; for nets without BatchNorm). "
+                   "Automatic when the init net has no Dropout layers")
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR")
     p.add_argument("--resume", action="store_true", help="continue RUN_DIR from 'last'")
 

@@ -38,6 +38,11 @@ def run_train(args) -> int:
 
     backend = get_backend("torch")
     net = plan.spec.net
+    if not cfg.no_dropout and not any(l.type == "Dropout" for l in net.layers):
+        cfg.no_dropout = True  # a net trained without Dropout keeps training without it
+        if rank == 0:
+            print("caffe2ss: note: the init net has no Dropout layers; training without "
+                  "dropout", file=sys.stderr)
     if rank == 0 and not cfg.resume:
         write_config(cfg, run_dir, world_size=world, num_classes=plan.num_classes,
                      total_steps=plan.total_steps, init_classes=plan.spec.num_classes)

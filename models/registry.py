@@ -38,6 +38,9 @@ class InitSource:
     prototxt: str
     keymap: str
     note: str = ""
+    #: Caffe layer names whose presence identifies this source (``create`` picks the
+    #: first source whose signature the weights hold)
+    signature: tuple = ()
 
 
 @dataclass(frozen=True)

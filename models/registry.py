@@ -59,6 +59,27 @@ class ModelEntry:
     param_counts: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # extra builder kwargs, e.g. conv_type
 
+    def describe(self) -> dict:
+        """Framework-free summary: name, documented parameter count for 2 classes,
+        input constraint, preprocessing and init sources (``caffe2ss models``)."""
+        m = self.input_multiple
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "params_2_classes": self.param_counts.get(2),
+            "param_counts": {str(k): v for k, v in sorted(self.param_counts.items())},
+            "num_classes": self.num_classes,
+            "input": "any size" if m == 1 else f"H, W multiples of {m}",
+            "input_multiple": m,
+            "preprocessing": {"channel_order": self.preprocessing.channel_order,
+                              "mean": list(self.preprocessing.mean),
+                              "scale": self.preprocessing.scale,
+                              "input_range": self.preprocessing.input_range},
+            "init_sources": [{"name": s.name, "prototxt": s.prototxt, "note": s.note}
+                             for s in self.init_sources],
+            "defaults": dict(self.defaults),
+        }
+
     def builder(self, framework: str):
         """The builder function for ``framework`` ("torch" or "tf"), imported now."""
         if framework not in ("torch", "tf"):

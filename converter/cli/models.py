@@ -1,0 +1,16 @@
+"""``caffe2ss models``: list the model registry (logic in ``caffe2ss.models.listing``)."""
+from __future__ import annotations
+
+HELP = "list the trainable model families: parameters, input constraint, init sources"
+
+
+def add_arguments(p) -> None:
+    """The ``models`` options."""
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args) -> int:
+    """Print the registry (imports no framework)."""
+    from ...models.listing import main
+
+    return main(as_json=args.json)

@@ -4,7 +4,8 @@ One key per tensor, ``<keras layer name>.<torch name>``: Conv2D / Conv2DTranspos
 ``.weight`` (OIHW / ``(C_in, O, kh, kw)``) and ``.bias``; DepthwiseConv2D ``.weight``
 ``(C, 1, kh, kw)``; SeparableConv2D ``.depthwise.weight``, ``.pointwise.weight``,
 ``.pointwise.bias``; Dense ``.weight`` ``(N, K)``; BatchNormalization ``.weight``,
-``.bias``, ``.running_mean``, ``.running_var``. A torch model whose module names are the
+``.bias``, ``.running_mean``, ``.running_var``; caffe2ss' Caffe-exact ``Conv`` as
+Conv2D / Conv2DTranspose and ``Affine`` (Scale) ``.weight``/``.bias``. A torch model whose module names are the
 Keras layer names therefore shares its weights with the Keras model key for key.
 """
 from __future__ import annotations
@@ -21,6 +22,10 @@ _BN = {"gamma": "weight", "beta": "bias", "moving_mean": "running_mean",
 def _rules(layer):
     """{keras variable name: (canonical suffix, (to torch perm, to keras perm) or None)}."""
     kind = type(layer).__name__
+    if kind == "Conv":  # caffe2ss' Caffe-exact Conv (Convolution or Deconvolution)
+        return {"kernel": ("weight", _CONV), "bias": ("bias", None)}
+    if kind == "Affine":  # Caffe Scale over channels (FCN-8s-atonce's fixed scales)
+        return {"gamma": ("weight", None), "beta": ("bias", None)}
     if kind == "SeparableConv2D":
         return {"depthwise_kernel": ("depthwise.weight", _DEPTHWISE),
                 "pointwise_kernel": ("pointwise.weight", _CONV), "bias": ("pointwise.bias", None)}

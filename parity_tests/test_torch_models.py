@@ -84,8 +84,8 @@ def test_fcn16s_matches_the_generic_rebuild_of_the_published_net():
     apply_state_dict(net, model.state_dict())  # the converter's keys fit the Caffe net
     x = np.random.default_rng(0).standard_normal((2, 3, 70, 95)).astype(np.float32) * 50
     want = backend.run(net, {"data": x})["score"]
-    with torch.no_grad():
-        ours = model(torch.from_numpy(x)).numpy()
+    with torch.no_grad():  # eval(): drop6/drop7 are active in training mode
+        ours = model.eval()(torch.from_numpy(x)).numpy()
     assert ours.shape == (2, 5, 70, 95) and np.abs(want).max() > 1
     _assert_same(ours, want)
     assert type(from_state_dict(model.state_dict())) is FCN16s

@@ -16,7 +16,7 @@ class ReLUParams:
     negative_slope: float
 
 
-@register("ReLU", family="activation", param_field="relu_param")
+@register("ReLU", family="activation", param_field="relu_param", size_free=True)
 class ReLU:
     infer = staticmethod(_same)
 
@@ -30,8 +30,10 @@ class PReLUParams:
     channel_shared: bool
 
 
-@register("PReLU", family="activation", param_field="prelu_param")
+@register("PReLU", family="activation", param_field="prelu_param", size_free=True)
 class PReLU:
+    param_names = staticmethod(lambda p: ["weight"])  # the slopes
+
     @staticmethod
     def infer(p, shapes, ctx):
         # Caffe reads the channels with the legacy accessor channels(): 2 to 4 axes only.
@@ -60,7 +62,7 @@ class ELUParams:
     alpha: float
 
 
-@register("ELU", family="activation", param_field="elu_param")
+@register("ELU", family="activation", param_field="elu_param", size_free=True)
 class ELU:
     infer = staticmethod(_same)
 
@@ -78,7 +80,7 @@ class PowerParams:
     shift: float
 
 
-@register("Power", family="activation", param_field="power_param")
+@register("Power", family="activation", param_field="power_param", size_free=True)
 class Power:
     infer = staticmethod(_same)
 
@@ -94,7 +96,7 @@ class DropoutParams:
     ratio: float
 
 
-@register("Dropout", family="activation", param_field="dropout_param")
+@register("Dropout", family="activation", param_field="dropout_param", size_free=True)
 class Dropout:
     """Identity at test time (Caffe's dropout scales during training only)."""
 
@@ -107,5 +109,5 @@ class Dropout:
 
 for _name in ("Sigmoid", "TanH", "AbsVal"):
     # Caffe's AbsVal CHECKs top != bottom: it cannot run in place.
-    register(_name, family="activation", in_place=_name != "AbsVal")(
+    register(_name, family="activation", in_place=_name != "AbsVal", size_free=True)(
         type(_name, (), {"infer": staticmethod(_same)}))

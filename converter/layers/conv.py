@@ -96,8 +96,13 @@ def _ranks(params: ConvParams, n: int):
     return [4, 1][:n] + [None] * max(0, n - 2)
 
 
-@register("Convolution", family="conv", param_field="convolution_param")
+def _conv_params(p: ConvParams) -> list[str]:
+    return ["weight", "bias"] if p.bias_term else ["weight"]
+
+
+@register("Convolution", family="conv", param_field="convolution_param", size_free=True)
 class Convolution:
+    param_names = staticmethod(_conv_params)
     parse = staticmethod(parse_conv)
     blob_ranks = staticmethod(_ranks)
 
@@ -122,8 +127,9 @@ class Convolution:
         return ws + [(p.num_output,)] if p.bias_term else ws
 
 
-@register("Deconvolution", family="conv", param_field="convolution_param")
+@register("Deconvolution", family="conv", param_field="convolution_param", size_free=True)
 class Deconvolution:
+    param_names = staticmethod(_conv_params)
     parse = staticmethod(parse_conv)
     blob_ranks = staticmethod(_ranks)
 

@@ -37,7 +37,7 @@ def crop_offsets(p: CropParams, ndim: int, ctx: LayerContext | None = None) -> t
     return axis, list(p.offsets)
 
 
-@register("Crop", family="crop", param_field="crop_param", bottoms=(2, 2))
+@register("Crop", family="crop", param_field="crop_param", bottoms=(2, 2), size_free=True)
 class Crop:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> CropParams:

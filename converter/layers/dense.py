@@ -18,6 +18,12 @@ class InnerProductParams:
 
 @register("InnerProduct", family="dense", param_field="inner_product_param")
 class InnerProduct:
+    """Not size-free: K is the flattened size of the bottom from ``axis`` on."""
+
+    param_names = staticmethod(lambda p: ["weight", "bias"] if p.bias_term else ["weight"])
+    batch_free = staticmethod(lambda p: p.axis != 0)  # axis 0 flattens N into K
+    tied_dims = staticmethod(lambda p, shapes: tuple(shapes[0][p.axis % len(shapes[0]):]))
+
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> InnerProductParams:
         if int(p.get("num_output", 0)) <= 0:

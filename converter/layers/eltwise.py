@@ -15,7 +15,8 @@ class EltwiseParams:
     coeffs: tuple[float, ...]
 
 
-@register("Eltwise", family="eltwise", param_field="eltwise_param", bottoms=(2, None))
+@register("Eltwise", family="eltwise", param_field="eltwise_param", bottoms=(2, None),
+          size_free=True)
 class Eltwise:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> EltwiseParams:

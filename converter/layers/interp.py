@@ -58,7 +58,7 @@ def interp_output_size(p: InterpParams, h: int, w: int, layer=None) -> tuple[int
     return ho, wo, hi, wi
 
 
-@register("Interp", family="interp", param_field="interp_param")
+@register("Interp", family="interp", param_field="interp_param", size_free=True)
 class Interp:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> InterpParams:

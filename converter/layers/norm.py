@@ -27,8 +27,13 @@ def batchnorm_mean_var(blobs) -> tuple[np.ndarray, np.ndarray]:
     return mean, var
 
 
-@register("BatchNorm", family="norm", param_field="batch_norm_param")
+@register("BatchNorm", family="norm", param_field="batch_norm_param", size_free=True,
+          folded_blobs=1)  # the scale factor is folded into the exported statistics
 class BatchNorm:
+    param_names = staticmethod(lambda p: ["running_mean", "running_var"])
+    export_blobs = staticmethod(lambda blobs: list(batchnorm_mean_var(blobs)))
+    # the exported statistics are already divided: scale factor 1
+    import_blobs = staticmethod(lambda arrays: list(arrays) + [np.ones((1,), np.float32)])
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> BatchNormParams:
         # use_global_stats defaults to true in the TEST phase, which is what we build.
@@ -99,8 +104,20 @@ def _parse_affine(p: Msg, ctx: LayerContext, bias_default: bool) -> ScaleParams:
                        two_bottoms=ctx.n_bottoms == 2)
 
 
+def _affine_size_free(p: ScaleParams) -> bool:
+    """A learned parameter over N or spatial axes ties the layer to one input size."""
+    return not p.two_bottoms and (p.num_axes == 0 or (p.axis == 1 and p.num_axes == 1))
+
+
 @register("Scale", family="norm", param_field="scale_param", bottoms=(1, 2))
 class Scale:
+    size_free = staticmethod(_affine_size_free)
+
+    @staticmethod
+    def param_names(p: ScaleParams) -> list[str]:
+        """gamma (``weight``) unless it is bottom[1], then beta (``bias``) if bias_term."""
+        gamma = [] if p.two_bottoms else ["weight"]
+        return gamma + (["bias"] if p.bias_term else [])
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> ScaleParams:
         return _parse_affine(p, ctx, bias_default=False)  # Caffe default bias_term: false
@@ -125,6 +142,8 @@ class Scale:
 
 @register("Bias", family="norm", param_field="bias_param", bottoms=(1, 2))
 class Bias:
+    size_free = staticmethod(_affine_size_free)
+    param_names = staticmethod(lambda p: [] if p.two_bottoms else ["bias"])
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> ScaleParams:
         return _parse_affine(p, ctx, bias_default=True)
@@ -156,7 +175,7 @@ class LRNParams:
     region: str  # "ACROSS_CHANNELS" or "WITHIN_CHANNEL"
 
 
-@register("LRN", family="norm", param_field="lrn_param")
+@register("LRN", family="norm", param_field="lrn_param", size_free=True)
 class LRN:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> LRNParams:

@@ -98,7 +98,7 @@ def _pool_kernel(p: Msg) -> tuple[int, int]:
     return k, k
 
 
-@register("Pooling", family="pool", param_field="pooling_param")
+@register("Pooling", family="pool", param_field="pooling_param", size_free=True)
 class Pooling:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> PoolParams:

@@ -7,7 +7,11 @@ file of its layer family. A spec knows how to
   frozen dataclass, spelling out Caffe's default for every field it reads;
 * ``infer``: compute the top shapes from the bottom shapes with Caffe's formulas;
 * ``param_shapes``: the weight shapes Caffe would allocate (for checking the file);
-* ``blob_ranks``: the rank of each weight blob, to resolve legacy 4-D blob dims.
+* ``blob_ranks``: the rank of each weight blob, to resolve legacy 4-D blob dims;
+* the per-type facts the rest of the code needs: the number of tops, the exported
+  parameter names (so whether it is weighted), whether its tops share the bottom's
+  memory, whether it runs at any input size (``size_free``) or batch (``batch_free``),
+  and which input dims its weights are tied to (``tied_dims``).
 
 Backends register their own per-type functions (``converter/backends``); a backend
 missing a type that is registered here is a bug caught by the tests.
@@ -93,9 +97,36 @@ class LayerContext:
     fork: str
 
 
+def _none(params) -> list:
+    return []
+
+
+def _never(*args) -> bool:
+    return False
+
+
+def _always(*args) -> bool:
+    return True
+
+
+def _untied(params, shapes):
+    return None
+
+
+def _as_is(blobs) -> list:
+    return list(blobs)
+
+
+def _const(value) -> Callable:
+    return _always if value is True else _never if value is False else value
+
+
 @dataclass(frozen=True)
 class LayerSpec:
-    """How one Caffe layer type is read and shaped. See module docstring."""
+    """Everything the converter knows about one Caffe layer type. See module docstring.
+
+    Backends and the reader ask the spec; no per-type table lives elsewhere.
+    """
 
     type: str
     family: str
@@ -106,31 +137,70 @@ class LayerSpec:
     blob_ranks: Callable[[Any, int], list[Optional[int]]]
     #: (min, max) number of bottoms; max None = unbounded.
     bottoms: tuple[int, Optional[int]] = (1, 1)
+    #: (min, max) number of tops, as Caffe's ExactNum/MinTopBlobs; max None = unbounded.
+    tops: tuple[int, Optional[int]] = (1, 1)
     #: False if Caffe CHECKs that the top is not the bottom (no in-place computation).
     in_place: bool = True
+    #: ``param_names(params) -> [str]``: the exported parameter tensors in Caffe's blob
+    #: order (state_dict suffixes ``weight``, ``bias``, ``running_mean`` ...); [] for a
+    #: weightless layer. Caffe allocates parameter blobs exactly when it is not empty.
+    param_names: Callable[[Any], list[str]] = _none
+    #: Caffe blobs folded into the exported ones (BatchNorm's scale factor: 1).
+    folded_blobs: int = 0
+    #: ``export_blobs(caffe_blobs) -> arrays`` named by ``param_names`` (BatchNorm divides
+    #: by its scale factor); ``import_blobs`` is the way back.
+    export_blobs: Callable[[list], list] = _as_is
+    import_blobs: Callable[[list], list] = _as_is
+    #: ``shares_memory(n_bottoms, n_tops)``: the tops share the first bottom's data.
+    shares_memory: Callable[[int, int], bool] = _never
+    #: ``size_free(params)``: variables and computation do not depend on the input's H, W.
+    size_free: Callable[[Any], bool] = _never
+    #: ``batch_free(params)``: the layer works for any batch size N.
+    batch_free: Callable[[Any], bool] = _always
+    #: ``tied_dims(params, bottom_shapes)``: the dims its weights fix (InnerProduct: the
+    #: flattened ones), or None.
+    tied_dims: Callable[[Any, list[Shape]], Optional[tuple]] = _untied
+
+    def weighted(self, params) -> bool:
+        """True if Caffe allocates parameter blobs for a layer with these parameters."""
+        return bool(self.param_names(params))
+
+    def n_blobs(self, params) -> int:
+        """How many Caffe blobs the layer's weights are (exported ones + folded ones)."""
+        names = self.param_names(params)
+        return len(names) + (self.folded_blobs if names else 0)
 
 
 SPECS: dict[str, LayerSpec] = {}
 
+#: The per-type facts a spec class may define as static methods (else the defaults, or
+#: the value given to :func:`register`).
+_METHODS = ("parse", "param_shapes", "blob_ranks", "param_names", "shares_memory",
+            "size_free", "batch_free", "tied_dims", "export_blobs", "import_blobs")
+
 
 def register(type_name: str, *, family: str, param_field: str | None = None,
-             bottoms: tuple[int, Optional[int]] = (1, 1), in_place: bool = True):
-    """Class decorator: register a spec class with static parse/infer/... methods."""
+             bottoms: tuple[int, Optional[int]] = (1, 1),
+             tops: tuple[int, Optional[int]] = (1, 1), in_place: bool = True,
+             size_free: bool = False, shares_memory: bool = False, folded_blobs: int = 0):
+    """Class decorator: register a spec class with static parse/infer/... methods.
+
+    Booleans stand for a fact that does not depend on the parameters; a static method
+    of the same name on the class takes precedence.
+    """
 
     def deco(cls):
         if type_name in SPECS:
             raise ValueError(f"layer type {type_name!r} registered twice")
+        given = {"size_free": _const(size_free), "shares_memory": _const(shares_memory)}
+        facts = {m: getattr(cls, m) for m in _METHODS if hasattr(cls, m)}
         SPECS[type_name] = LayerSpec(
-            type=type_name,
-            family=family,
-            param_field=param_field,
-            parse=getattr(cls, "parse", lambda p, ctx: None),
-            infer=cls.infer,
-            param_shapes=getattr(cls, "param_shapes", lambda params, shapes: []),
-            blob_ranks=getattr(cls, "blob_ranks", lambda params, n: [None] * n),
-            bottoms=bottoms,
-            in_place=in_place,
-        )
+            type=type_name, family=family, param_field=param_field,
+            parse=facts.pop("parse", lambda p, ctx: None), infer=cls.infer,
+            param_shapes=facts.pop("param_shapes", lambda params, shapes: []),
+            blob_ranks=facts.pop("blob_ranks", lambda params, n: [None] * n),
+            bottoms=bottoms, tops=tops, in_place=in_place, folded_blobs=folded_blobs,
+            **{**given, **facts})
         return cls
 
     return deco

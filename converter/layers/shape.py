@@ -12,8 +12,10 @@ class AxisParams:
     axis: int
 
 
-@register("Concat", family="shape", param_field="concat_param", bottoms=(1, None))
+@register("Concat", family="shape", param_field="concat_param", bottoms=(1, None),
+          size_free=True)
 class Concat:
+    shares_memory = staticmethod(lambda n_bottoms, n_tops: n_bottoms == 1)  # a copy-free view
     @staticmethod
     def parse(p: Msg, ctx):
         if p.has("concat_dim") and p.has("axis"):
@@ -60,8 +62,10 @@ def slice_bounds(p: SliceParams, size: int, n_tops: int, ctx=None) -> list[tuple
     return [(i * step, (i + 1) * step) for i in range(n_tops)]
 
 
-@register("Slice", family="shape", param_field="slice_param")
+@register("Slice", family="shape", param_field="slice_param", tops=(1, None),
+          size_free=True)
 class Slice:
+    shares_memory = staticmethod(lambda n_bottoms, n_tops: n_tops == 1)
     @staticmethod
     def parse(p: Msg, ctx):
         if p.has("slice_dim") and p.has("axis"):
@@ -80,7 +84,8 @@ class Slice:
         return out
 
 
-@register("Split", family="shape", in_place=False)  # Caffe CHECKs top != bottom
+@register("Split", family="shape", tops=(1, None), in_place=False,  # CHECKs top != bottom
+          size_free=True, shares_memory=True)
 class Split:
     @staticmethod
     def infer(p, shapes, ctx):
@@ -93,7 +98,8 @@ class FlattenParams:
     end_axis: int
 
 
-@register("Flatten", family="shape", param_field="flatten_param", in_place=False)
+@register("Flatten", family="shape", param_field="flatten_param", in_place=False,
+          size_free=True, shares_memory=True)
 class Flatten:
     @staticmethod
     def parse(p: Msg, ctx):
@@ -156,8 +162,12 @@ def reshape_output(p: ReshapeParams, s, ctx=None) -> tuple[int, ...]:
     return tuple(out)
 
 
-@register("Reshape", family="shape", param_field="reshape_param", in_place=False)
+@register("Reshape", family="shape", param_field="reshape_param", in_place=False,
+          shares_memory=True)
 class Reshape:
+    """Not size-free (its dims are fixed numbers) and tied to the batch size."""
+
+    batch_free = staticmethod(lambda p: False)
     @staticmethod
     def parse(p: Msg, ctx):
         shape = p.sub("shape")
@@ -170,7 +180,7 @@ class Reshape:
         return [reshape_output(p, shapes[0], ctx)]
 
 
-@register("Softmax", family="shape", param_field="softmax_param")
+@register("Softmax", family="shape", param_field="softmax_param", size_free=True)
 class Softmax:
     @staticmethod
     def parse(p: Msg, ctx):

@@ -14,14 +14,13 @@ the written one. Backends implement ``Alias`` as a reshape; ``inspect`` hides th
 from __future__ import annotations
 
 from ..ir import Layer, Net
+from ..layers import SPECS
 
 
 def shares_memory(layer: Layer) -> bool:
-    """True if the layer's tops share its (first) bottom's data in Caffe."""
-    if layer.type in ("Split", "Flatten", "Reshape"):
-        return True
-    return (layer.type == "Concat" and len(layer.bottoms) == 1) or \
-        (layer.type == "Slice" and len(layer.tops) == 1)
+    """True if the layer's tops share its (first) bottom's data in Caffe (its spec says)."""
+    spec = SPECS.get(layer.type)
+    return spec is not None and spec.shares_memory(len(layer.bottoms), len(layer.tops))
 
 
 def share_memory_writes(net: Net) -> None:

@@ -92,8 +92,14 @@ def _make_layer(raw: RawLayer, fork: str) -> Layer:
         want = f"{lo}" if lo == hi else f"{lo}..{hi if hi is not None else 'n'}"
         raise CaffeError(f"{raw.type} takes {want} bottoms, got {n}", layer=raw.name,
                          field="bottom")
+    lo, hi = spec.tops
+    n_tops = len(raw.tops)
     if not raw.tops:
         raise CaffeError(f"{raw.type} needs a top", layer=raw.name, field="top")
+    if n_tops < lo or (hi is not None and n_tops > hi):
+        want = f"{lo}" if lo == hi else f"{lo}..{hi if hi is not None else 'n'}"
+        raise CaffeError(f"{raw.type} gives {want} tops, got {n_tops}; remove the extra "
+                         "tops", layer=raw.name, field="top")
     ctx = LayerContext(raw.name, n, len(raw.tops), fork)
     if spec.param_field and spec.param_field not in raw.msg.DESCRIPTOR.fields_by_name \
             and raw.type == "Interp":

@@ -53,10 +53,6 @@ DROP_TYPES = {"SoftmaxWithLoss", "EuclideanLoss", "HingeLoss", "InfogainLoss",
 #: Post-processing we do not convert: dropped with a warning naming the new output.
 POSTPROCESS_TYPES = {"DenseCRF"}
 
-#: Layer types whose weights the converter needs.
-WEIGHTED_TYPES = {"Convolution", "Deconvolution", "InnerProduct", "BatchNorm", "Scale",
-                  "Bias", "PReLU"}
-
 
 def as_str(v) -> str:
     """A protobuf string as str: proto2 hands invalid UTF-8 back as bytes."""

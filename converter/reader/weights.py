@@ -5,7 +5,6 @@ from .blobs import normalise_rank
 from ..errors import CaffeError
 from ..ir import Layer, Net
 from ..layers import SPECS
-from .upgrade import WEIGHTED_TYPES
 
 
 def attach_weights(net: Net, weights) -> None:
@@ -34,13 +33,9 @@ def attach_weights(net: Net, weights) -> None:
 
 
 def _needs_weights(layer: Layer) -> bool:
-    """True if Caffe would allocate parameter blobs for this layer."""
-    if layer.type not in WEIGHTED_TYPES:
-        return False
-    # Scale/Bias with two bottoms take the factor from bottom[1]: blobs only for a bias
-    if layer.type in ("Scale", "Bias") and len(layer.bottoms) == 2:
-        return layer.type == "Scale" and bool(getattr(layer.params, "bias_term", False))
-    return True
+    """True if Caffe would allocate parameter blobs for this layer (its spec says)."""
+    spec = SPECS.get(layer.type)
+    return spec is not None and spec.weighted(layer.params)
 
 
 def missing_weights(net: Net) -> list[str]:

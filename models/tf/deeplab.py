@@ -11,55 +11,63 @@ directly::
 
 Input: NHWC float32, BGR, mean-subtracted (104.008, 116.669, 122.675), 0-255.
 With ``zoom`` (e.g. 8) an ``Interp`` layer (``fc8_interp``, align-corners bilinear)
-upsamples the logits as DeepLab v2's deploy nets do.
+upsamples the logits as DeepLab v2's deploy nets do. Same arguments and shape as the
+PyTorch class (``models/torch/deeplab.py``).
 """
 from __future__ import annotations
 
+from ..vgg16 import (DEEPLAB_FC6_DILATION, DEEPLAB_POOL5A, DEEPLAB_POOLS, DEEPLAB_STAGES,
+                     DROPOUT_RATIO, VGG16_STAGES, VGG16_WIDTHS, classifier_arg,
+                     deeplab_interp, fc_width_arg)
 from . import ops
-from .layers import Conv
+from .layers import conv
 from .model import CaffeModel
 from .ops_elem import dropout, relu
 from .ops_interp import interp
 
-#: stages: (name, convolutions, dilation, pool stride)
-STAGES = (("conv1", 2, 1, 2), ("conv2", 2, 1, 2), ("conv3", 3, 1, 2), ("conv4", 3, 1, 1),
-          ("conv5", 3, 2, 1))
-WIDTHS = (64, 128, 256, 512, 512)
+WIDTHS = VGG16_WIDTHS
 
 
 class DeepLabLargeFOV(CaffeModel):
     """VGG16 with 3x3 s2 p1 max pools (s1 after conv4/conv5), dilation 2 in conv5,
     AVE ``pool5a`` 3x3 s1 p1, ``fc6`` 3x3 dilation 12, ``fc7`` 1x1, classifier 1x1."""
 
-    def __init__(self, num_classes=21, widths=WIDTHS, fc=1024, in_channels=3,
-                 classifier="fc8_voc12", zoom=None, name=None):
+    def __init__(self, num_classes=21, widths=VGG16_WIDTHS, fc_width=None, in_channels=3,
+                 classifier=None, zoom=None, *, fc=None, fc8_name=None, name=None):
         super().__init__(name=name or "deeplab_largefov")
-        self.classifier, self.zoom = classifier, zoom
+        fc_width = fc_width_arg(fc_width, fc, 1024)
+        self.classifier = classifier_arg(classifier, fc8_name)
+        self.zoom = zoom
+        self.__dict__["_interp"] = None if zoom is None else deeplab_interp(zoom)
         layers, c = {}, in_channels
-        for (stage, n, d, _), width in zip(STAGES, widths):
+        for (stage, n), width, (d, _) in zip(VGG16_STAGES, widths, DEEPLAB_STAGES):
             for i in range(1, n + 1):
                 lname = f"{stage}_{i}"
-                layers[lname] = Conv(lname, c, width, 3, pad=d, dilation=d)
+                layers[lname] = conv(lname, c, width, 3, pad=d, dilation=d)
                 c = width
-        layers["fc6"] = Conv("fc6", c, fc, 3, pad=12, dilation=12)  # the large field of view
-        layers["fc7"] = Conv("fc7", fc, fc, 1)
-        layers[classifier] = Conv(classifier, fc, num_classes, 1)
+        d = DEEPLAB_FC6_DILATION
+        layers["fc6"] = conv("fc6", c, fc_width, 3, pad=d, dilation=d)
+        layers["fc7"] = conv("fc7", fc_width, fc_width, 1)
+        layers[self.classifier] = conv(self.classifier, fc_width, num_classes, 1)
         self._add_caffe_layers(layers)
         self.built = True
+
+    @property
+    def fc8_name(self) -> str:
+        """The classifier's layer name (older spelling of :attr:`classifier`)."""
+        return self.classifier
 
     def call(self, x, training=None, blobs: bool = False):
         """``x``: NHWC. Returns the classifier's logits (NHWC), or every blob by name."""
         L, b, h = self.caffe_layers, {"data": x}, x
-        for stage, n, _, stride in STAGES:
+        for (stage, n), (_, stride) in zip(VGG16_STAGES, DEEPLAB_STAGES):
             for i in range(1, n + 1):
                 h = b[f"{stage}_{i}"] = relu(L[f"{stage}_{i}"](h))
-            pool = "pool" + stage[-1]
-            # ceil mode + pad clipping: 321 -> 161 -> 81 -> 41 (floor would give 160 ...)
-            h = b[pool] = ops.pool2d(h, "MAX", (3, 3), (stride, stride), (1, 1))
-        h = b["pool5a"] = ops.pool2d(h, "AVE", (3, 3), (1, 1), (1, 1))  # divisor 9 everywhere
-        h = b["fc6"] = dropout(relu(L["fc6"](h)), 0.5, training)
-        h = b["fc7"] = dropout(relu(L["fc7"](h)), 0.5, training)
+            h = b["pool" + stage[-1]] = ops.pool2d(h, DEEPLAB_POOLS[stride])
+        h = b["pool5a"] = ops.pool2d(h, DEEPLAB_POOL5A)
+        h = b["fc6"] = dropout(relu(L["fc6"](h)), DROPOUT_RATIO, training)
+        h = b["fc7"] = dropout(relu(L["fc7"](h)), DROPOUT_RATIO, training)
         out = b[self.classifier] = L[self.classifier](h)
-        if self.zoom:
-            out = b["fc8_interp"] = interp(out, zoom=self.zoom)
+        if self._interp is not None:
+            out = b["fc8_interp"] = interp(out, self._interp)
         return b if blobs else out

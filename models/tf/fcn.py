@@ -10,63 +10,72 @@ weights written by ``caffe2ss convert fcn8s.caffemodel --to tf`` load directly::
 
 Input: NHWC float32, BGR, mean-subtracted, 0-255 (Caffe's preprocessing). The upsampling
 Deconvolutions are fixed bilinear filters in FCN (``lr_mult: 0``), so they are created
-non-trainable; Dropout is active only with ``training=True``.
+non-trainable; Dropout is active only with ``training=True``. Same arguments and shape
+as the PyTorch classes (``models/torch/fcn.py``), from :mod:`caffe2ss.models.vgg16`.
 """
 from __future__ import annotations
 
+from ..vgg16 import (ATONCE_SCALES, DROPOUT_RATIO, FCN_CONV1_PAD, FCN_HEADS, FCN_POOL,
+                     POOL_STAGE, VGG16_STAGES, VGG16_WIDTHS, fc_width_arg, fcn_crop)
 from . import ops
-from .layers import Affine, Conv
+from .layers import Affine, conv, deconv
 from .model import CaffeModel
-from .ops_elem import dropout, eltwise, relu
+from .ops_elem import dropout, relu
 
 #: VGG16 stages: (name, number of 3x3 convolutions)
-VGG16 = (("conv1", 2), ("conv2", 2), ("conv3", 3), ("conv4", 3), ("conv5", 3))
-WIDTHS = (64, 128, 256, 512, 512)
+VGG16 = VGG16_STAGES
+WIDTHS = VGG16_WIDTHS
 
 
 class FCN(CaffeModel):
-    """The shared VGG16 trunk (pad 100 on conv1_1, ceil-mode 2x2 pools, fc6 as 7x7 conv).
+    """The shared VGG16 trunk (pad 100 on conv1_1, ceil-mode 2x2 pools, fc6 as 7x7 conv),
+    score_fr, the skip scorers and the upsampling path of :data:`head`.
 
-    Subclasses add their skip layers; ``call(x, blobs=True)`` returns every named blob.
+    ``call(x, blobs=True)`` returns every named blob.
     """
 
-    #: (name, bottom, kernel, stride, crop offset) of the upsampling path, set by subclasses
+    #: (name, skipped pool or None, kernel, stride, crop offset): set by subclasses
     head: tuple = ()
 
-    def __init__(self, num_classes=21, widths=WIDTHS, fc=4096, in_channels=3, name=None):
+    def __init__(self, num_classes=21, widths=VGG16_WIDTHS, fc_width=None, in_channels=3,
+                 atonce=False, *, fc=None, name=None):
         super().__init__(name=name or type(self).__name__.lower())
-        self.num_classes = num_classes
+        fc_width = fc_width_arg(fc_width, fc, 4096)
+        self.num_classes, self.atonce = num_classes, atonce
         layers, c = {}, in_channels
-        for (stage, n), width in zip(VGG16, widths):
+        for (stage, n), width in zip(VGG16_STAGES, widths):
             for i in range(1, n + 1):
                 lname = f"{stage}_{i}"
-                # pad 100: FCN's trick so that any input size survives fc6's 7x7
-                layers[lname] = Conv(lname, c, width, 3, pad=100 if lname == "conv1_1" else 1)
+                pad = FCN_CONV1_PAD if lname == "conv1_1" else 1
+                layers[lname] = conv(lname, c, width, 3, pad=pad)
                 c = width
-        self.pool4_channels, self.pool3_channels = widths[3], widths[2]
-        layers["fc6"] = Conv("fc6", c, fc, 7)
-        layers["fc7"] = Conv("fc7", fc, fc, 1)
-        layers["score_fr"] = Conv("score_fr", fc, num_classes, 1)
-        layers.update(self._skip_layers())
-        for lname, _, k, s, _ in self.head:
-            layers[lname] = Conv(lname, num_classes, num_classes, k, s, bias=False,
-                                 deconv=True, trainable=False)  # fixed bilinear in FCN
+        layers["fc6"] = conv("fc6", c, fc_width, 7)
+        layers["fc7"] = conv("fc7", fc_width, fc_width, 1)
+        layers["score_fr"] = conv("score_fr", fc_width, num_classes, 1)
+        for _, skip, _, _, _ in self.head:
+            if skip is None:
+                continue
+            width = widths[POOL_STAGE[skip]]
+            if atonce:  # stored parameters (lr_mult 0 in Caffe): frozen here too
+                lname = f"scale_{skip}"
+                layers[lname] = Affine(lname, (width,), [3], [0], ("gamma",), trainable=False,
+                                       weights={"gamma": [ATONCE_SCALES[skip]] * width})
+            layers[f"score_{skip}"] = conv(f"score_{skip}", width, num_classes, 1)
+        for lname, _, k, s, _ in self.head:  # fixed bilinear filters (lr_mult 0) in FCN
+            layers[lname] = deconv(lname, num_classes, num_classes, k, stride=s,
+                                   trainable=False)
         self._add_caffe_layers(layers)
         self.built = True
-
-    def _skip_layers(self) -> dict:
-        return {}
 
     def trunk(self, x, b: dict, training=None):
         """VGG16 + fc6/fc7/score_fr; fills ``b`` with the blobs, returns score_fr."""
         L, h = self.caffe_layers, x
-        for stage, n in VGG16:
+        for stage, n in VGG16_STAGES:
             for i in range(1, n + 1):
                 h = b[f"{stage}_{i}"] = relu(L[f"{stage}_{i}"](h))
-            pool = "pool" + stage[-1]
-            h = b[pool] = ops.pool2d(h, "MAX", (2, 2), (2, 2))  # ceil mode: 175 -> 88
-        h = b["fc6"] = dropout(relu(L["fc6"](h)), 0.5, training)
-        h = b["fc7"] = dropout(relu(L["fc7"](h)), 0.5, training)
+            h = b["pool" + stage[-1]] = ops.pool2d(h, FCN_POOL)
+        h = b["fc6"] = dropout(relu(L["fc6"](h)), DROPOUT_RATIO, training)
+        h = b["fc7"] = dropout(relu(L["fc7"](h)), DROPOUT_RATIO, training)
         b["score_fr"] = L["score_fr"](h)
         return b["score_fr"]
 
@@ -79,55 +88,41 @@ class FCN(CaffeModel):
             h = b[lname] = L[lname](h)
             if skip:  # score the pool, crop it to the upsampled map, add
                 score = b[f"score_{skip}"] = L[f"score_{skip}"](self._skip_input(skip, b))
-                crop = b[f"score_{skip}c"] = ops.crop(score, h, 2, (offset, offset))
-                h = b[f"fuse_{skip}"] = eltwise([h, crop])
-        b["score"] = ops.crop(h, x, 2, (self.head[-1][4],) * 2)
+                crop = b[f"score_{skip}c"] = ops.crop(score, h, fcn_crop(offset))
+                h = b[f"fuse_{skip}"] = h + crop
+        b["score"] = ops.crop(h, x, fcn_crop(self.head[-1][4]))
         return b if blobs else b["score"]
 
     def _skip_input(self, skip, b):
-        return b[skip]
+        if not self.atonce:
+            return b[skip]
+        b[f"scale_{skip}"] = self.caffe_layers[f"scale_{skip}"](b[skip])
+        return b[f"scale_{skip}"]
 
 
 class FCN32s(FCN):
     """FCN-32s: score_fr upsampled x32 (``upscore``, k64 s32), cropped at 19."""
 
-    head = (("upscore", None, 64, 32, 19),)
+    head = FCN_HEADS["FCN32s"]
 
 
 class FCN16s(FCN):
     """FCN-16s: + pool4 skip (``score_pool4`` cropped at 5), ``upscore16`` k32 s16 at 27."""
 
-    head = (("upscore2", "pool4", 4, 2, 5), ("upscore16", None, 32, 16, 27))
-
-    def _skip_layers(self):
-        nc = self.num_classes
-        return {"score_pool4": Conv("score_pool4", self.pool4_channels, nc, 1)}
+    head = FCN_HEADS["FCN16s"]
 
 
 class FCN8s(FCN):
-    """FCN-8s: pool4 and pool3 skips (crops 5 and 9), ``upscore8`` k16 s8 at 31."""
+    """FCN-8s: pool4 and pool3 skips (crops 5 and 9), ``upscore8`` k16 s8 at 31.
+    ``atonce=True``: see :class:`FCN8sAtOnce`."""
 
-    head = (("upscore2", "pool4", 4, 2, 5), ("upscore_pool4", "pool3", 4, 2, 9),
-            ("upscore8", None, 16, 8, 31))
-
-    def _skip_layers(self):
-        nc = self.num_classes
-        return {"score_pool4": Conv("score_pool4", self.pool4_channels, nc, 1),
-                "score_pool3": Conv("score_pool3", self.pool3_channels, nc, 1)}
+    head = FCN_HEADS["FCN8s"]
 
 
 class FCN8sAtOnce(FCN8s):
     """FCN-8s-atonce: pool4/pool3 scaled by fixed 0.01 / 0.0001 (``scale_pool4/3``)."""
 
-    def _skip_layers(self):
-        layers = super()._skip_layers()
-        for pool, c, g in (("pool4", self.pool4_channels, 0.01),
-                           ("pool3", self.pool3_channels, 0.0001)):
-            name = f"scale_{pool}"
-            layers[name] = Affine(name, (c,), [3], [0], ("gamma",),
-                                  weights={"gamma": [g] * c}, trainable=False)  # lr_mult 0
-        return layers
-
-    def _skip_input(self, skip, b):
-        b[f"scale_{skip}"] = self.caffe_layers[f"scale_{skip}"](b[skip])
-        return b[f"scale_{skip}"]
+    def __init__(self, num_classes=21, widths=VGG16_WIDTHS, fc_width=None, in_channels=3,
+                 *, fc=None, name=None):
+        super().__init__(num_classes, widths, fc_width, in_channels, atonce=True, fc=fc,
+                         name=name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from ...converter.layers.conv import ConvParams
 from . import ops, ops_elem
 from .layout import to_caffe
 from .model import CaffeLayer
@@ -26,43 +27,55 @@ def _first(inputs):
 
 class Conv(CaffeLayer):
     """Caffe Convolution (``deconv=False``, kernel HWIO ``(kh, kw, C/g, O)``) or
-    Deconvolution (``deconv=True``, kernel ``(kh, kw, O/g, C)``), with bias ``(O,)``."""
+    Deconvolution (``deconv=True``, kernel ``(kh, kw, O/g, C)``), with bias ``(O,)``.
 
-    def __init__(self, name, in_channels, num_output, kernel, stride=1, pad=0, dilation=1,
-                 group=1, bias=True, deconv=False, weights=None, trainable=True):
+    ``p`` is the converter's ConvParams, as for the PyTorch ``Convolution`` module.
+    """
+
+    def __init__(self, name, in_channels, p: ConvParams, deconv=False, weights=None,
+                 trainable=True):
         super().__init__(name, trainable)
-        self.kernel_size, self.stride, self.pad = pair(kernel), pair(stride), pair(pad)
-        self.dilation, self.group, self.deconv = pair(dilation), int(group), deconv
-        io = ((num_output // group, in_channels) if deconv else
-              (in_channels // group, num_output))
-        self._var("kernel", self.kernel_size + io, weights)
-        if bias:
-            self._var("bias", (num_output,), weights)
+        self.p, self.deconv = p, deconv
+        io = ((p.num_output // p.group, in_channels) if deconv else
+              (in_channels // p.group, p.num_output))
+        self._var("kernel", tuple(p.kernel) + io, weights)
+        if p.bias_term:
+            self._var("bias", (p.num_output,), weights)
         self.built = True
 
     def call(self, inputs):
         b = getattr(self, "bias", None)
-        if self.deconv:
-            return ops.deconv2d(_first(inputs), self.kernel, b, self.stride, self.pad,
-                                self.dilation, self.group)
-        return ops.conv2d(_first(inputs), self.kernel, b, self.stride, self.pad, self.dilation)
+        op = ops.deconv2d if self.deconv else ops.conv2d
+        return op(_first(inputs), self.kernel, b, self.p)
+
+
+def conv(name, cin, cout, k, *, pad=0, stride=1, dilation=1, group=1, bias=True,
+         trainable=True) -> Conv:
+    """A square Caffe convolution, written as in a prototxt (as ``models.torch.layers.conv``)."""
+    return Conv(name, cin, ConvParams(cout, (k, k), (stride, stride), (pad, pad),
+                                      (dilation, dilation), group, bias), trainable=trainable)
+
+
+def deconv(name, cin, cout, k, *, stride=1, pad=0, bias=False, trainable=True) -> Conv:
+    """A square Caffe deconvolution (FCN's upsampling layers have no bias)."""
+    return Conv(name, cin, ConvParams(cout, (k, k), (stride, stride), (pad, pad), (1, 1), 1,
+                                      bias), deconv=True, trainable=trainable)
 
 
 class Dense(CaffeLayer):
     """Caffe InnerProduct; kernel ``(K, N)`` (rows H,W,C for a 4-D input with axis 1)."""
 
-    def __init__(self, name, in_features, num_output, bias=True, axis=1, weights=None,
-                 trainable=True):
+    def __init__(self, name, in_features, p, weights=None, trainable=True):
         super().__init__(name, trainable)
-        self.axis = axis
-        self._var("kernel", (in_features, num_output), weights)
-        if bias:
-            self._var("bias", (num_output,), weights)
+        self.p = p
+        self._var("kernel", (in_features, p.num_output), weights)
+        if p.bias_term:
+            self._var("bias", (p.num_output,), weights)
         self.built = True
 
     def call(self, inputs):
         return ops_elem.inner_product(_first(inputs), self.kernel, getattr(self, "bias", None),
-                                      self.axis)
+                                      self.p)
 
 
 class BatchNorm(CaffeLayer):
@@ -133,4 +146,5 @@ class Op(CaffeLayer):
                        training)
 
 
-__all__ = ["Affine", "BatchNorm", "CaffeLayer", "Conv", "Dense", "Op", "PReLU", "pair"]
+__all__ = ["Affine", "BatchNorm", "CaffeLayer", "Conv", "Dense", "Op", "PReLU", "conv",
+           "deconv", "pair"]

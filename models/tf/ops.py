@@ -1,6 +1,8 @@
 """Caffe-exact spatial ops on NHWC tensors: convolution, deconvolution, pooling, crop.
 
-Shared by the generic rebuild (``generic.py``) and the FCN/DeepLab classes. Sizes are
+Shared by the generic rebuild (``generic.py``) and the FCN/DeepLab classes. Each op
+takes the converter's parameter objects (``caffe2ss.converter.layers``), exactly as the
+PyTorch ops of ``models/torch/ops.py`` do. Sizes are
 computed with TF ops from ``tf.shape``, so every op works for any input size, also
 inside a ``tf.function`` with unknown H and W. Element-wise, shape and Interp ops are
 in ``ops_elem.py``, ``ops_shape.py`` and ``ops_interp.py``; the layout rule is in
@@ -11,7 +13,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from ...converter.layers.conv import conv_end_pad
-from .layout import canonical, tf_axis
+from ...converter.layers.crop import crop_offsets
+from .layout import tf_axis
 
 F32 = tf.float32
 
@@ -22,12 +25,14 @@ def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
                   constant_values=value)
 
 
-def conv2d(x, kernel, bias=None, stride=(1, 1), pad=(0, 0), dilation=(1, 1)):
-    """Caffe Convolution. ``kernel`` is HWIO with I = C/group (TF infers the groups).
+def conv2d(x, kernel, bias, p):
+    """Caffe Convolution (``p``: ConvParams). ``kernel`` is HWIO with I = C/group (TF
+    infers the groups).
 
     Caffe pads symmetrically with zeros and floors the output size; TF's 'SAME' pads
     asymmetrically, so pad explicitly and convolve 'VALID'.
     """
+    stride, pad, dilation = p.stride, p.pad, p.dilation
     ext = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:2], dilation)]
     extra = []  # a kernel overhanging the padded input by < stride: Caffe reads zeros
     for i, (n, e, p) in enumerate(zip(x.shape[1:3], ext, pad)):
@@ -55,14 +60,16 @@ def _dilate(k, dilation):
     return k
 
 
-def deconv2d(x, kernel, bias=None, stride=(1, 1), pad=(0, 0), dilation=(1, 1), group=1):
-    """Caffe Deconvolution. ``kernel`` is ``(kh, kw, O/group, C_in)`` (conv2d_transpose).
+def deconv2d(x, kernel, bias, p):
+    """Caffe Deconvolution (``p``: ConvParams). ``kernel`` is ``(kh, kw, O/group, C_in)``
+    (conv2d_transpose's layout).
 
     Output ``s*(in-1) + K_eff`` ('VALID' transpose), then ``pad`` cropped from each side.
     Dilation is done by zero-dilating the kernel (TF's CPU transpose has no dilation);
     groups by splitting channels (conv2d_transpose has no groups).
     """
-    k = _dilate(tf.convert_to_tensor(kernel), dilation)
+    stride, pad, group = p.stride, p.pad, p.group
+    k = _dilate(tf.convert_to_tensor(kernel), p.dilation)
     kh, kw, og = k.shape[0], k.shape[1], k.shape[2]
     n, h, w = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
     oh, ow = stride[0] * (h - 1) + kh, stride[1] * (w - 1) + kw
@@ -100,8 +107,12 @@ def ave_divisor(h, w, kernel, stride, pad, oh, ow):
     return tf.cast(ch[:, None] * cw[None, :], F32)[None, :, :, None]
 
 
-def pool2d(x, method: str, kernel, stride=(1, 1), pad=(0, 0), ceil: bool = True):
-    """Caffe Pooling (MAX or AVE) with ceil mode and pad clipping, via explicit padding."""
+def pool2d(x, p):
+    """Caffe Pooling (``p``: PoolParams; MAX or AVE, global or windowed) with ceil mode
+    and pad clipping, via explicit padding."""
+    if p.global_pooling:
+        return global_pool(x, p.method)
+    method, kernel, stride, pad, ceil = p.method, p.kernel, p.stride, p.pad, p.ceil
     h, w = tf.shape(x)[1], tf.shape(x)[2]
     clip = any(pad)  # Caffe: `if (pad_h_ || pad_w_)` clips both axes
     oh = pool_size(h, kernel[0], stride[0], pad[0], ceil, clip)
@@ -127,11 +138,13 @@ def global_pool(x, method: str):
     return tf.reduce_mean(x, axis=[1, 2], keepdims=True)
 
 
-def crop(x, ref, axis: int, offsets):
-    """Caffe Crop: every Caffe axis >= ``axis`` of ``x`` cut to ``ref``'s size at ``offsets``."""
+def crop(x, ref, p):
+    """Caffe Crop (``p``: CropParams): every Caffe axis >= ``axis`` of ``x`` cut to
+    ``ref``'s size at Caffe's offsets."""
     ndim = x.shape.rank
+    axis, offsets = crop_offsets(p, ndim)
     begin, size = [0] * ndim, [-1] * ndim
-    for i, off in zip(range(canonical(axis, ndim), ndim), offsets):
+    for i, off in zip(range(axis, ndim), offsets):
         a = tf_axis(i, ndim)
         begin[a], size[a] = off, (ref.shape[a] if ref.shape[a] is not None else tf.shape(ref)[a])
     return tf.slice(x, begin, size)

@@ -7,11 +7,14 @@ import numpy as np
 import tensorflow as tf
 
 from .layout import broadcast, canonical, from_caffe, tf_axis, to_caffe
+from ...converter.layers.pool import PoolParams
 from .ops import pool2d
 
 
-def eltwise(xs, op: str = "SUM", coeffs=None):
-    """Caffe Eltwise: ``SUM`` (``sum_i coeff_i * x_i``, in bottom order), ``PROD``, ``MAX``."""
+def eltwise(xs, p):
+    """Caffe Eltwise (``p``: EltwiseParams): ``SUM`` (``sum_i coeff_i * x_i``, in bottom
+    order), ``PROD``, ``MAX``."""
+    op = p.op
     if op == "PROD":
         y = xs[0]
         for x in xs[1:]:
@@ -22,22 +25,23 @@ def eltwise(xs, op: str = "SUM", coeffs=None):
         for x in xs[2:]:
             y = tf.where(x > y, x, y)
         return y
-    coeffs = coeffs or [1.0] * len(xs)
+    coeffs = list(p.coeffs) or [1.0] * len(xs)
     y = xs[0] if coeffs[0] == 1 else coeffs[0] * xs[0]
     for c, x in zip(coeffs[1:], xs[1:]):
         y = y + x if c == 1 else y + c * x
     return y
 
 
-def inner_product(x, kernel, bias=None, axis: int = 1):
-    """Caffe InnerProduct. ``kernel`` is ``(K, N)``.
+def inner_product(x, kernel, bias, p):
+    """Caffe InnerProduct (``p``: InnerProductParams). ``kernel`` is ``(K, N)`` whatever
+    ``p.transpose`` says (the converter stores it so).
 
     Caffe flattens axes >= ``axis`` in C,H,W order. For the usual 4-D input with axis 1
     we flatten NHWC directly, so the converter stores the kernel rows reordered to
     H,W,C (caffe-semantics 5.4); any other axis flattens in Caffe's own order.
     """
     ndim = x.shape.rank
-    a = canonical(axis, ndim)
+    a = canonical(p.axis, ndim)
     if not (ndim == 4 and a == 1):
         x = to_caffe(x)
     lead = tf.shape(x)[:a]
@@ -89,8 +93,10 @@ def elu(x, alpha: float = 1.0):
     return tf.maximum(x, 0.0) + alpha * (tf.exp(tf.minimum(x, 0.0)) - 1.0)
 
 
-def power(x, power: float = 1.0, scale: float = 1.0, shift: float = 0.0):
-    """Caffe Power: ``(shift + scale * x) ** power`` with Caffe's constant special cases."""
+def power(x, p):
+    """Caffe Power (``p``: PowerParams): ``(shift + scale * x) ** power`` with Caffe's
+    constant special cases."""
+    power, scale, shift = p.power, p.scale, p.shift
     if np.float32(power) * np.float32(scale) == 0:  # Caffe: constant 1 or shift^power
         with np.errstate(invalid="ignore"):  # float32 powf: NaN (not complex) if shift < 0
             value = 1.0 if power == 0 else float(np.float32(shift) ** np.float32(power))
@@ -105,15 +111,16 @@ def dropout(x, ratio: float, training=False):
     return tf.nn.dropout(x, rate=ratio) if training else tf.identity(x)
 
 
-def lrn(x, local_size: int, alpha: float, beta: float, k: float, region: str):
-    """Caffe LRN on NHWC. Caffe divides ``alpha`` by the window size itself."""
+def lrn(x, p):
+    """Caffe LRN on NHWC (``p``: LRNParams). Caffe divides ``alpha`` by the window size."""
+    local_size, alpha, beta, k, region = p.local_size, p.alpha, p.beta, p.k, p.region
     if region == "ACROSS_CHANNELS":
         return tf.nn.local_response_normalization(
             x, depth_radius=(local_size - 1) // 2, bias=k, alpha=alpha / local_size, beta=beta)
     # WITHIN_CHANNEL: AVE pool of x^2 (divisor n^2 everywhere), then (1 + alpha*.)^-beta;
     # Caffe fixes the shift at 1 here, so k is ignored.
     pad = (local_size - 1) // 2
-    mean_sq = pool2d(x * x, "AVE", (local_size,) * 2, (1, 1), (pad, pad))
+    mean_sq = pool2d(x * x, PoolParams("AVE", (local_size,) * 2, (1, 1), (pad, pad), False))
     return x * tf.pow(1.0 + alpha * mean_sq, -beta)
 
 

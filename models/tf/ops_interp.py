@@ -30,12 +30,15 @@ def _taps(n_in, n_out):
     return i0, i1, 1.0 - l1, l1
 
 
-def interp(x, zoom=None, shrink=None, height=None, width=None, pad_beg=0, pad_end=0):
-    """DeepLab Interp: align-corners bilinear over the region starting at ``-pad_beg``.
+def interp(x, p):
+    """DeepLab Interp (``p``: InterpParams): align-corners bilinear over the region
+    starting at ``-pad_beg``.
 
     Computed with Caffe's own float32 formula (``y = l0h*(l0w*a + l1w*b) + l1h*(...)``)
     by gathers, so it equals Caffe's result to rounding and works for any size.
     """
+    zoom, shrink, height, width = p.zoom_factor, p.shrink_factor, p.height, p.width
+    pad_beg, pad_end = p.pad_beg, p.pad_end
     h, w = tf.shape(x)[1], tf.shape(x)[2]
     hi, wi = h + pad_beg + pad_end, w + pad_beg + pad_end  # pads <= 0 crop the input
     x = x[:, -pad_beg:-pad_beg + hi, -pad_beg:-pad_beg + wi, :]

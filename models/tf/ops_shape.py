@@ -18,9 +18,11 @@ def concat(xs, axis: int = 1):
     return tf.concat(xs, axis=tf_axis(axis, xs[0].shape.rank))
 
 
-def slice_(x, axis: int, points, n_tops: int):
-    """Caffe Slice: at ``points`` along Caffe axis ``axis``, or in ``n_tops`` equal parts."""
-    a = tf_axis(axis, x.shape.rank)
+def slice_(x, p, n_tops: int):
+    """Caffe Slice (``p``: SliceParams): at ``slice_points`` along Caffe axis ``axis``, or
+    in ``n_tops`` equal parts."""
+    points = p.slice_points
+    a = tf_axis(p.axis, x.shape.rank)
     size = x.shape[a] if x.shape[a] is not None else tf.shape(x)[a]
     if points:
         bounds = [0, *points, size]
@@ -40,11 +42,12 @@ def _dims(x):
             for i in range(x.shape.rank)]
 
 
-def flatten(x, axis: int = 1, end_axis: int = -1):
-    """Caffe Flatten: merge Caffe axes ``axis..end_axis`` (inclusive), C,H,W order."""
+def flatten(x, p):
+    """Caffe Flatten (``p``: FlattenParams): merge Caffe axes ``axis..end_axis``
+    (inclusive), C,H,W order."""
     c = to_caffe(x)
     ndim = c.shape.rank
-    a, e = canonical(axis, ndim), canonical(end_axis, ndim)
+    a, e = canonical(p.axis, ndim), canonical(p.end_axis, ndim)
     s = _dims(c)
     merged = 1
     for d in s[a:e + 1]:
@@ -52,8 +55,10 @@ def flatten(x, axis: int = 1, end_axis: int = -1):
     return from_caffe(tf.reshape(c, s[:a] + [merged] + s[e + 1:]))
 
 
-def reshape(x, dims, axis: int = 0, num_axes: int = -1):
-    """Caffe Reshape: ``dims`` replace axes ``[axis, axis+num_axes)``; 0 copies, -1 infers."""
+def reshape(x, p):
+    """Caffe Reshape (``p``: ReshapeParams): ``dims`` replace axes ``[axis,
+    axis+num_axes)``; 0 copies, -1 infers."""
+    dims, axis, num_axes = p.dims, p.axis, p.num_axes
     c = to_caffe(x)
     ndim = c.shape.rank
     a = axis + ndim + 1 if axis < 0 else axis  # a negative axis counts from ndim + 1

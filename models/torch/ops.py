@@ -56,11 +56,11 @@ def pool2d(x, p):
     return total / div
 
 
-def crop(x, ref_shape, p):
-    """Crop: axes >= ``axis`` cut to ``ref_shape`` starting at Caffe's offsets."""
+def crop(x, ref, p):
+    """Crop: axes >= ``axis`` of ``x`` cut to ``ref``'s size starting at Caffe's offsets."""
     axis, offs = crop_offsets(p, x.dim())
     index = [slice(None)] * axis
-    index += [slice(o, o + int(ref_shape[axis + i])) for i, o in enumerate(offs)]
+    index += [slice(o, o + int(ref.shape[axis + i])) for i, o in enumerate(offs)]
     return x[tuple(index)]
 
 
@@ -153,6 +153,11 @@ def prelu(x, slope):
 def elu(x, alpha=1.0):
     """ELU as Caffe writes it: ``max(x, 0) + alpha * (exp(min(x, 0)) - 1)``."""
     return torch.clamp_min(x, 0) + alpha * (torch.exp(torch.clamp_max(x, 0)) - 1)
+
+
+def dropout(x, ratio: float, training: bool = False):
+    """Caffe Dropout: identity at test time; inverted dropout (scale 1/(1-ratio)) in training."""
+    return F.dropout(x, ratio, training=True) if training else x
 
 
 def softmax(x, axis=1):

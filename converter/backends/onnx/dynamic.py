@@ -44,14 +44,13 @@ def _propagate(net, a: dict, b: dict) -> dict:
         ctx = LayerContext(layer.name, len(layer.bottoms), len(layer.tops), net.fork)
         sa = [a[x] for x in layer.bottoms]
         sb = [b[x] for x in layer.bottoms]
-        if layer.type == "InnerProduct":
-            axis = layer.params.axis % len(sa[0])
-            if sa[0][axis:] != sb[0][axis:]:
-                raise _Tied(
-                    f"InnerProduct flattens blob '{layer.bottoms[0]}' {tuple(sa[0])}, whose "
-                    "size depends on the input height and width: its weights fix the input "
-                    f"size, so the net is not fully convolutional; {FIX}",
-                    layer=layer.name, field="dynamic_hw")
+        tied = spec.tied_dims(layer.params, sa)
+        if tied is not None and tied != spec.tied_dims(layer.params, sb):
+            raise _Tied(
+                f"{layer.type} flattens blob '{layer.bottoms[0]}' {tuple(sa[0])}, whose "
+                "size depends on the input height and width: its weights fix the input "
+                f"size, so the net is not fully convolutional; {FIX}",
+                layer=layer.name, field="dynamic_hw")
         try:
             tops_b = spec.infer(layer.params, sb, ctx)
         except CaffeError as e:

@@ -44,7 +44,7 @@ def elu(layer, shapes) -> TFLayer:
 def power(layer, shapes) -> TFLayer:
     """Caffe Power ``(shift + scale * x) ** power``."""
     p = layer.params
-    return op(layer, lambda xs, training: _ops().power(xs[0], p.power, p.scale, p.shift))
+    return op(layer, lambda xs, training: _ops().power(xs[0], p))
 
 
 @register("Dropout")

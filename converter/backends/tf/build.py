@@ -4,26 +4,19 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
+from ...layers import SPECS
 from ...reader.weights import check_weights
 from .registry import convert_layer
 
 
-#: types whose TF variables and ops do not depend on the input's height and width
-SIZE_FREE = {"Convolution", "Deconvolution", "Pooling", "Crop", "Eltwise", "BatchNorm",
-             "LRN", "ReLU", "PReLU", "ELU", "Power", "Dropout", "Sigmoid", "TanH", "AbsVal",
-             "Concat", "Slice", "Split", "Softmax", "Interp", "Flatten"}
 #: the H x W a size-free net is built at when no input shape is known
 BUILD_HW = (500, 500)
 
 
 def size_free(net) -> bool:
     """True if the net runs at any H, W with the same variables (fully convolutional):
-    no InnerProduct, Reshape, or Scale/Bias over spatial axes."""
-    def ok(l):
-        p = l.params
-        return l.type in SIZE_FREE or (l.type in ("Scale", "Bias") and not p.two_bottoms and
-                                       (p.num_axes == 0 or (p.axis == 1 and p.num_axes == 1)))
-    return all(ok(l) for l in net.layers)
+    no InnerProduct, Reshape, or Scale/Bias over spatial axes (``LayerSpec.size_free``)."""
+    return all(SPECS[l.type].size_free(l.params) for l in net.layers)
 
 
 def input_shapes(net, given=None) -> dict:

@@ -18,8 +18,7 @@ def _conv(layer, shapes, deconv: bool) -> TFLayer:
     def make(w, name):
         from caffe2ss.models.tf.layers import Conv
 
-        return Conv(name, shapes[0][1], p.num_output, p.kernel, p.stride, p.pad, p.dilation,
-                    p.group, p.bias_term, deconv=deconv, weights=w)
+        return Conv(name, shapes[0][1], p, deconv=deconv, weights=w)
 
     return TFLayer(make, weights)
 

@@ -10,5 +10,6 @@ def crop(layer, shapes) -> TFLayer:
     """Caffe Crop: axes >= ``axis`` cut to bottom[1]'s size at the offsets."""
     from caffe2ss.models.tf import ops
 
-    axis, offsets = crop_offsets(layer.params, len(shapes[0]))
-    return op(layer, lambda xs, training: ops.crop(xs[0], xs[1], axis, offsets))
+    p = layer.params
+    crop_offsets(p, len(shapes[0]))  # a bad axis/offset count fails at conversion time
+    return op(layer, lambda xs, training: ops.crop(xs[0], xs[1], p))

@@ -27,6 +27,6 @@ def inner_product(layer, shapes) -> TFLayer:
     def make(w, name):
         from caffe2ss.models.tf.layers import Dense
 
-        return Dense(name, k, p.num_output, p.bias_term, p.axis, weights=w)
+        return Dense(name, k, p, weights=w)
 
     return TFLayer(make, weights)

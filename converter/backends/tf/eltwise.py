@@ -10,4 +10,4 @@ def eltwise(layer, shapes) -> TFLayer:
     from caffe2ss.models.tf import ops_elem
 
     p = layer.params
-    return op(layer, lambda xs, training: ops_elem.eltwise(xs, p.op, list(p.coeffs)))
+    return op(layer, lambda xs, training: ops_elem.eltwise(xs, p))

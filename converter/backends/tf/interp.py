@@ -10,6 +10,4 @@ def interp(layer, shapes) -> TFLayer:
     from caffe2ss.models.tf.ops_interp import interp as tf_interp
 
     p = layer.params
-    return op(layer, lambda xs, training: tf_interp(
-        xs[0], zoom=p.zoom_factor, shrink=p.shrink_factor, height=p.height, width=p.width,
-        pad_beg=p.pad_beg, pad_end=p.pad_end))
+    return op(layer, lambda xs, training: tf_interp(xs[0], p))

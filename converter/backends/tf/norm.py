@@ -66,5 +66,4 @@ def lrn(layer, shapes) -> TFLayer:
     from caffe2ss.models.tf import ops_elem
 
     p = layer.params
-    return op(layer, lambda xs, training: ops_elem.lrn(xs[0], p.local_size, p.alpha, p.beta,
-                                                       p.k, p.region))
+    return op(layer, lambda xs, training: ops_elem.lrn(xs[0], p))

@@ -10,7 +10,4 @@ def pooling(layer, shapes) -> TFLayer:
     from caffe2ss.models.tf import ops
 
     p = layer.params
-    if p.global_pooling:
-        return op(layer, lambda xs, training: ops.global_pool(xs[0], p.method))
-    return op(layer, lambda xs, training: ops.pool2d(xs[0], p.method, p.kernel, p.stride,
-                                                     p.pad, p.ceil))
+    return op(layer, lambda xs, training: ops.pool2d(xs[0], p))

@@ -1,6 +1,7 @@
 """Write a SavedModel of the Keras rebuild, serving NHWC float32 -> the net's outputs."""
 from __future__ import annotations
 
+from ...layers import SPECS
 from .build import build_model, size_free
 
 
@@ -11,8 +12,7 @@ def input_signature(net, shapes_in: dict) -> dict:
     a Scale/Bias over spatial axes is tied to the conversion's H, W (and N if needed).
     """
     free = size_free(net)
-    fixed_n = any(l.type == "Reshape" or (l.type == "InnerProduct" and l.params.axis == 0)
-                  for l in net.layers)
+    fixed_n = not all(SPECS[l.type].batch_free(l.params) for l in net.layers)
     sig = {}
     for name, s in shapes_in.items():
         dims = [s[0], s[2], s[3], s[1]] if len(s) == 4 else list(s)

@@ -21,7 +21,7 @@ def concat(layer, shapes) -> TFLayer:
 def slice_(layer, shapes) -> TFLayer:
     """Caffe Slice at slice points, or in equal parts."""
     p, n = layer.params, len(layer.tops)
-    return op(layer, lambda xs, training: _ops().slice_(xs[0], p.axis, p.slice_points, n))
+    return op(layer, lambda xs, training: _ops().slice_(xs[0], p, n))
 
 
 @register("Split")
@@ -37,14 +37,14 @@ def split(layer, shapes) -> TFLayer:
 def flatten(layer, shapes) -> TFLayer:
     """Caffe Flatten (C,H,W order)."""
     p = layer.params
-    return op(layer, lambda xs, training: _ops().flatten(xs[0], p.axis, p.end_axis))
+    return op(layer, lambda xs, training: _ops().flatten(xs[0], p))
 
 
 @register("Reshape")
 def reshape(layer, shapes) -> TFLayer:
     """Caffe Reshape (0 copies a dim, -1 infers one; C,H,W order)."""
     p = layer.params
-    return op(layer, lambda xs, training: _ops().reshape(xs[0], p.dims, p.axis, p.num_axes))
+    return op(layer, lambda xs, training: _ops().reshape(xs[0], p))
 
 
 @register("Softmax")

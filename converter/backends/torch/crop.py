@@ -8,4 +8,4 @@ from .registry import Fn, register
 @register("Crop")
 def crop(layer):
     p = layer.params
-    return Fn(lambda x, ref: ops.crop(x, ref.shape, p), "Crop")
+    return Fn(lambda x, ref: ops.crop(x, ref, p), "Crop")

@@ -16,25 +16,15 @@ import numpy as np
 
 from ...errors import CaffeError
 from ...fileio import atomic_path, sha256
+from ...layers import SPECS
 
 FORMATS = ("pt", "safetensors")
 
 
 def param_names(layer) -> list[str]:
-    """Names of the tensors a layer exports, in Caffe's blob order ([] if weightless)."""
-    p, t = layer.params, layer.type
-    if t in ("Convolution", "Deconvolution", "InnerProduct"):
-        return ["weight", "bias"] if p.bias_term else ["weight"]
-    if t == "BatchNorm":
-        return ["running_mean", "running_var"]
-    if t == "Scale":
-        return (["bias"] if p.bias_term else []) if p.two_bottoms else \
-            (["weight", "bias"] if p.bias_term else ["weight"])
-    if t == "Bias":
-        return [] if p.two_bottoms else ["bias"]
-    if t == "PReLU":
-        return ["weight"]
-    return []
+    """Names of the tensors a layer exports, in Caffe's blob order ([] if weightless);
+    the layer's spec says (``LayerSpec.param_names``)."""
+    return SPECS[layer.type].param_names(layer.params)
 
 
 def module_keys(net) -> dict[str, str]:
@@ -72,7 +62,6 @@ def state_dict(net) -> dict:
 
     import torch
 
-    from ...layers.norm import batchnorm_mean_var
     from .registry import weights
 
     state, keys = {}, module_keys(net)
@@ -80,9 +69,8 @@ def state_dict(net) -> dict:
         if layer.name not in keys:
             continue
         names = param_names(layer)
-        blobs = weights(layer, len(names) + (layer.type == "BatchNorm"))
-        if layer.type == "BatchNorm":  # divided by Caffe's scale factor (0 -> 0)
-            blobs = list(batchnorm_mean_var(blobs))
+        spec = SPECS[layer.type]
+        blobs = spec.export_blobs(weights(layer, spec.n_blobs(layer.params)))
         for name, blob in zip(names, blobs):
             with warnings.catch_warnings():  # a read-only mmap view is only read here
                 warnings.simplefilter("ignore", UserWarning)
@@ -145,6 +133,4 @@ def apply_state_dict(net, state: dict) -> None:
             continue
         blobs = [state[f"{keys[layer.name]}.{n}"].detach().cpu().numpy().astype(np.float32)
                  for n in param_names(layer)]
-        if layer.type == "BatchNorm":  # stats are stored divided: scale factor 1
-            blobs.append(np.ones((1,), np.float32))
-        layer.blobs = blobs
+        layer.blobs = SPECS[layer.type].import_blobs(blobs)

@@ -1,0 +1,61 @@
+"""Every per-type fact lives on the layer's spec (converter/layers); checked against the
+real-Caffe oracle files and Caffe's own rules."""
+from __future__ import annotations
+
+import pytest
+
+from caffe2ss.converter import CaffeError, load_definition
+from caffe2ss.converter.layers import FAMILIES, SPECS
+from conftest import ORACLE, OracleCase
+
+CASES = sorted(p.name for p in ORACLE.iterdir() if (p / "weights.caffemodel").exists())
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_blob_count_and_weighted_match_the_files_real_caffe_wrote(name):
+    """Caffe saved exactly n_blobs(params) blobs for a weighted layer, none otherwise."""
+    net = OracleCase(name).load()
+    for layer in net.layers:
+        spec = SPECS[layer.type]
+        if layer.blobs:
+            assert spec.weighted(layer.params), (name, layer.name)
+            assert len(layer.blobs) == spec.n_blobs(layer.params), (name, layer.name)
+        elif not layer.synthetic:
+            assert not spec.weighted(layer.params), (name, layer.name)
+
+
+def test_shares_memory_is_caffes_list():
+    shared = {t for t, s in SPECS.items() if s.shares_memory(1, 1)}
+    assert shared == {"Split", "Flatten", "Reshape", "Concat", "Slice"}
+    assert not SPECS["Concat"].shares_memory(2, 1) and not SPECS["Slice"].shares_memory(1, 2)
+
+
+def test_families_are_discovered_and_every_spec_names_one():
+    assert {s.family for s in SPECS.values()} <= set(FAMILIES)
+    assert "registry" not in FAMILIES
+
+
+def _net(layer: str) -> str:
+    return 'input: "data"\ninput_shape { dim: 1 dim: 4 dim: 6 dim: 6 }\n' + layer
+
+
+def test_number_of_tops_is_checked_from_the_spec():
+    with pytest.raises(CaffeError, match="ReLU gives 1 tops, got 2"):
+        load_definition(_net('layer { name: "r" type: "ReLU" bottom: "data" top: "a" '
+                             'top: "b" }'), "bvlc")
+    net = load_definition(_net('layer { name: "s" type: "Slice" bottom: "data" top: "a" '
+                               'top: "b" slice_param { axis: 1 } }'), "bvlc")
+    assert net.infer_shapes({"data": (1, 4, 6, 6)})["b"] == (1, 2, 6, 6)
+
+
+def test_size_and_batch_facts():
+    net = load_definition(_net(
+        'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
+        'convolution_param { num_output: 2 kernel_size: 3 } }\n'
+        'layer { name: "ip" type: "InnerProduct" bottom: "c" top: "ip" '
+        'inner_product_param { num_output: 3 axis: 0 } }'), "bvlc")
+    conv, ip = net.layers[-2], net.layers[-1]
+    assert SPECS["Convolution"].size_free(conv.params)
+    assert not SPECS["InnerProduct"].size_free(ip.params)
+    assert not SPECS["InnerProduct"].batch_free(ip.params)
+    assert SPECS["InnerProduct"].tied_dims(ip.params, [(1, 2, 4, 4)]) == (1, 2, 4, 4)

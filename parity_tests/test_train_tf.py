@@ -58,3 +58,33 @@ def test_tf_mirrored_two_devices_matches_one(voc_root, tmp_path):
     two, r2 = _run(voc_root, tmp_path / "two", 2)
     assert (r1, r2) == (1, 2)
     assert len(one) == 3 and two == pytest.approx(one, rel=LOSS_RTOL)
+
+
+def test_tf_resume_is_bit_identical(voc_root, tmp_path, monkeypatch):
+    import h5py
+    import numpy as np
+
+    from caffe2ss.converter.train.stop import INTERRUPT_ENV
+
+    args = ["fcn8s", "--framework", "tf", "--voc-root", voc_root, *FCN_INIT, "--steps", 4,
+            "--batch-size", 2, "--crop", "64,64", "--workers", 1, "--val-split", "none",
+            "--lr", "1e-3", "--log-every", 1]
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert train(*args, "-o", a) == 0
+    monkeypatch.setenv(INTERRUPT_ENV, "2")
+    assert train(*args, "-o", b) == 130
+    assert (b / "last").read_text().strip() == "checkpoint-00000002.npz"
+    monkeypatch.delenv(INTERRUPT_ENV)
+    assert train(*args, "-o", b, "--resume") == 0
+
+    def arrays(p):
+        out = {}
+        with h5py.File(p) as f:
+            f.visititems(lambda k, v: out.__setitem__(k, v[()])
+                         if isinstance(v, h5py.Dataset) else None)
+        return out
+
+    wa, wb = arrays(a / "final.weights.h5"), arrays(b / "final.weights.h5")
+    assert wa.keys() == wb.keys() and len(wa) > 0
+    assert all(np.array_equal(wa[k], wb[k]) for k in wa)
+    assert losses(a) == losses(b)

@@ -34,6 +34,9 @@ def train_tf(plan, run_dir) -> int:
         raise CaffeError(f"--framework tf trains convolution/deconvolution nets (FCN, "
                          f"DeepLab); layers {odd[:3]} are not supported; use --framework "
                          "torch", field="framework")
+    if cfg.crop is None:
+        raise CaffeError("--framework tf needs a fixed --crop H,W (tf.data batches one "
+                         "shape)", field="crop")
     if not plan.spec.has_weights:
         init_layers(net, None, cfg.seed)
     elif plan.num_classes != plan.spec.num_classes:
@@ -42,7 +45,7 @@ def train_tf(plan, run_dir) -> int:
         write_config(cfg, run_dir, world_size=1, num_classes=plan.num_classes,
                      total_steps=plan.total_steps, init_classes=plan.spec.num_classes)
     name = next(iter(net.inputs))
-    hw = tuple(cfg.crop) if cfg.crop else tuple((net.inputs.get(name) or (1, 3, 321, 321))[2:])
+    hw = tuple(cfg.crop)
     build = lambda: build_model(net, {name: (1, 3) + hw}, weights=True)  # noqa: E731
 
     def write_final(model):

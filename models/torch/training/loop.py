@@ -47,7 +47,7 @@ def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) 
     rank, world, device = dist.setup()
     if cfg.deterministic:
         torch.use_deterministic_algorithms(True)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed + rank)  # per-rank dropout masks; rank 0 = one process
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
     model = build_model(state, fresh=fresh, seed=cfg.seed, **model_kwargs).to(device)

@@ -18,12 +18,10 @@ from typing import Any, Optional
 import numpy as np
 
 from .errors import CaffeError
+from .shapes import MAX_BLOB_ELEMENTS, check_size, infer_shapes  # noqa: F401 (re-exported)
 
 Shape = tuple[int, ...]
 
-#: A blob larger than this many elements is refused before anything is allocated
-#: (2**31 float32 values = 8 GiB).
-MAX_BLOB_ELEMENTS = 2**31
 
 
 @dataclass
@@ -163,25 +161,10 @@ class Net:
 
         Also checks every layer's weight shapes against what Caffe would allocate.
         """
-        from .shapes import infer_shapes
-
         return infer_shapes(self, self.resolve_input_shapes(input_shapes))
 
     def top_shapes(self, input_shapes=None) -> dict[str, list[Shape]]:
         """Layer name -> the shapes of its tops as that layer produces them."""
-        from .shapes import infer_shapes
-
         per_layer: dict[str, list[Shape]] = {}
         infer_shapes(self, self.resolve_input_shapes(input_shapes), per_layer=per_layer)
         return per_layer
-
-
-def check_size(shape: Shape, what: str, layer=None) -> None:
-    """Refuse a blob whose element count exceeds :data:`MAX_BLOB_ELEMENTS`."""
-    count = 1
-    for d in shape:
-        count *= int(d)
-    if count > MAX_BLOB_ELEMENTS:
-        raise CaffeError(
-            f"{what} would have shape {tuple(shape)} = {count} elements, over the limit of "
-            f"{MAX_BLOB_ELEMENTS}; use a smaller input shape", layer=layer, field="shape")

@@ -10,11 +10,26 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import CaffeError
-from .ir import Net, check_size
 from .layers import SPECS, LayerContext
 
 
-def infer_shapes(net: Net, input_shapes: dict, per_layer: dict | None = None) -> dict:
+#: A blob larger than this many elements is refused before anything is allocated
+#: (2**31 float32 values = 8 GiB).
+MAX_BLOB_ELEMENTS = 2**31
+
+
+def check_size(shape, what: str, layer=None) -> None:
+    """Refuse a blob whose element count exceeds :data:`MAX_BLOB_ELEMENTS`."""
+    count = 1
+    for d in shape:
+        count *= int(d)
+    if count > MAX_BLOB_ELEMENTS:
+        raise CaffeError(
+            f"{what} would have shape {tuple(shape)} = {count} elements, over the limit of "
+            f"{MAX_BLOB_ELEMENTS}; use a smaller input shape", layer=layer, field="shape")
+
+
+def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None) -> dict:
     """Return blob name -> shape (final value for in-place blobs).
 
     ``per_layer`` (optional dict) is filled with layer name -> list of top shapes.

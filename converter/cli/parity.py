@@ -11,7 +11,7 @@ from ..errors import CaffeError
 from ..fileio import write_json_atomic
 from ..parity import ATOL, RTOL, FrameworkResult, compare_blobs, format_table
 from ..reader.load import load
-from ..seg.evaluate import miou_gate
+from ..seg.miou_gate import miou_gate
 from .common import add_model_args, framework_list
 
 HELP = "compare the rebuilt net with Caffe's blobs (CI gate)"

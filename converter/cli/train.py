@@ -2,6 +2,10 @@
 (the work is in :mod:`caffe2ss.converter.train`)."""
 from __future__ import annotations
 
+import argparse
+
+from ..train.command import run_train
+
 TRAIN_EPILOG = """examples:
   caffe2ss train fcn8s --voc-root VOC2012 --init fcn8s.caffemodel --prototxt deploy.prototxt \\
       --steps 2000 --batch-size 8 --crop 321,321 -o runs/fcn8s
@@ -16,8 +20,6 @@ HELP = "fine-tune a segmentation model (torch, tf; torchrun DDP)"
 
 def add_arguments(p) -> None:
     """The ``train`` options."""
-    import argparse
-
     p.epilog, p.formatter_class = TRAIN_EPILOG, argparse.RawDescriptionHelpFormatter
     p.add_argument("model_name", metavar="MODEL_NAME",
                    help="registry name: fcn8s, deeplab_largefov, ... (caffe2ss models)")
@@ -68,6 +70,4 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     """Train; 0 done, 130 interrupted (checkpoint written), 2 bad input."""
-    from ..train.command import run_train
-
     return run_train(args)

@@ -6,6 +6,7 @@ import re
 from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
+from ...protos import SCHEMAS
 
 FORKS = ("bvlc", "deeplab_v1", "deeplab_v2")
 
@@ -30,8 +31,6 @@ def detect_text_fork(text: str) -> str:
 
 
 def schema(fork: str):
-    from ...protos import SCHEMAS
-
     return SCHEMAS[fork]
 
 

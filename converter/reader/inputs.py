@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from ..errors import CaffeError
-from ..ir import MAX_BLOB_ELEMENTS, Net
+from ..ir import Net
+from ..shapes import MAX_BLOB_ELEMENTS
 from ..layers import Msg
 from .rawlayers import RawLayer
 from .upgrade import as_str, strs
@@ -118,5 +119,3 @@ def preprocessing_fallback(net: Net) -> None:
         net.preprocessing.mean = VOC_MEAN_BGR
         net.preprocessing.source = "known model family (FCN/DeepLab VOC mean, BGR)"
 
-
-# ------------------------------------------------------------ layers

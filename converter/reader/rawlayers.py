@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import CaffeError
 from .upgrade import V0_TYPES, V1_TYPES, as_str, strs
+from ...protos import caffe_pb2
 
 
 @dataclass
@@ -73,8 +74,6 @@ def from_v1(layers, fork: str) -> list[RawLayer]:
 
 def from_v0(l, pads) -> RawLayer | None:
     """Caffe's UpgradeV0Net for one layer: fold padding layers, move flat fields."""
-    from ...protos import caffe_pb2
-
     v0 = l.layer
     name, v0_type = as_str(v0.name) or as_str(l.name), as_str(v0.type)
     bottoms, tops = strs(l.bottom), strs(l.top)

@@ -12,8 +12,15 @@ from pathlib import Path
 
 from ..errors import CaffeError
 from .metrics import MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS, argmax_agreement
+from ..backends import get_backend
+from ..reader.load import load
+from .evaluate import evaluate
+from .infer import infer
+from .miou_gate import load_predictions
+from .predict import open_model
+from .voc import voc_samples
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"  # the repository's examples/
 MODEL = EXAMPLES / "trained_fcn8s_shapes"
 VOC_ROOT = EXAMPLES / "shapes-voc"
 #: How many val images get masks (and overlays) written.
@@ -29,14 +36,6 @@ def run_demo(out_dir, frameworks=("torch", "tf", "onnx"), progress: bool = False
     A framework that is not installed is skipped with the pip command that installs it;
     the demo passes when every framework that ran matches Caffe.
     """
-    from ..backends import get_backend
-    from .evaluate import evaluate
-    from .infer import infer
-    from .miou_gate import load_predictions
-    from .predict import open_model
-    from ..reader.load import load
-    from .voc import voc_samples
-
     for need in (MODEL / "weights.caffemodel", MODEL / "caffe_predictions.npz",
                  VOC_ROOT / "ImageSets/Segmentation/val.txt"):
         if not need.exists():

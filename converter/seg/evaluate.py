@@ -119,9 +119,3 @@ class Progress:
             sys.stderr.write("\n")
             sys.stderr.flush()
 
-
-def miou_gate(model, voc_root, frameworks, **kwargs) -> dict:
-    """mIoU and argmax parity with Caffe's predictions per framework (see :mod:`.miou_gate`)."""
-    from .miou_gate import miou_gate as gate
-
-    return gate(model, voc_root, frameworks, **kwargs)

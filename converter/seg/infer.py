@@ -14,6 +14,7 @@ from ..errors import CaffeError
 from ..fileio import atomic_path
 from .predict import Model, open_model
 from .voc import VOC_COLORMAP, image_size, pil, read_image, write_palette_png
+from .evaluate import Progress
 
 #: Weight of the mask colours in an overlay.
 OVERLAY_ALPHA = 0.5
@@ -53,8 +54,6 @@ def infer(model, images, out_dir, framework: str | None = None, prototxt=None,
     ``model``: a ``.caffemodel`` (run by ``framework``, default torch), a converted output
     with its sidecar, or an opened :class:`~.predict.Model`.
     """
-    from .evaluate import Progress
-
     files = image_files(images)
     stems: dict[str, Path] = {}
     for f in files:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaffeError
+from .evaluate import evaluate
 from .metrics import MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS, ConfusionMatrix, argmax_agreement
 from .voc import read_label, voc_samples
 
@@ -50,8 +51,6 @@ def recorded_miou(predictions_path) -> float | None:
 def miou_gate(model, voc_root, frameworks, *, split: str = "val", caffe_predictions=None,
               prototxt=None, fork=None, batch_size: int = 1, progress: bool = False) -> dict:
     """Evaluate MODEL in each framework and compare with Caffe; ``result["pass"]``."""
-    from .evaluate import evaluate
-
     if caffe_predictions is None:
         raise CaffeError("the mIoU gate needs --caffe-predictions P.npz (Caffe's argmax "
                          "map per image id) to compare with", field="caffe-predictions")

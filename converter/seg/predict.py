@@ -16,6 +16,8 @@ import numpy as np
 
 from ..errors import CaffeError
 from .prepost import preprocess, resize_bilinear
+from ..backends import get_backend
+from ..reader.load import load
 
 #: Files ``load`` reads; anything else is taken to be a converted output with a sidecar.
 CAFFE_SUFFIXES = (".caffemodel", ".prototxt", ".pbtxt", ".binaryproto")
@@ -84,15 +86,11 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
                output: str | None = None) -> Model:
     """Load MODEL: a Caffe file (run by ``framework``'s backend, default torch) or a
     converted output with its sidecar (run by the framework it was converted to)."""
-    from ..backends import get_backend
-
     path = Path(model)
     caffe = prototxt is not None or path.suffix.lower() in CAFFE_SUFFIXES
     if not path.exists() and (caffe or find_sidecar(path) is None):
         raise CaffeError("model not found", file=path)  # a prefix needs its <prefix>.json
     if caffe:
-        from ..reader.load import load
-
         fw = framework or "torch"
         backend = get_backend(fw)
         net = load(path, prototxt, fork)

@@ -6,10 +6,12 @@ import os
 import sys
 from pathlib import Path
 
+from ..backends import get_backend
 from ..errors import CaffeError
 from .config import from_args, write_config
 from .plan import make_plan
 from .rundir import prepare
+from .tfglue import train_tf
 
 
 def run_train(args) -> int:
@@ -20,8 +22,7 @@ def run_train(args) -> int:
         if cfg.framework != "torch":
             raise CaffeError("--nproc is for --framework torch; TensorFlow uses every "
                              "local device through MirroredStrategy", field="nproc")
-        from ...models.torch.training.launch import launch
-
+        launch = importlib.import_module("caffe2ss.models.torch.training.launch").launch
         return launch(cfg.nproc, strip_nproc(getattr(args, "argv", None) or sys.argv[1:]))
     cfg.nproc = world
     if cfg.batch_size % world:
@@ -31,11 +32,7 @@ def run_train(args) -> int:
     run_dir = prepare(cfg.out, cfg.resume) if rank == 0 else Path(cfg.out)
     plan = make_plan(cfg, world)
     if cfg.framework == "tf":
-        from .tfglue import train_tf
-
         return train_tf(plan, run_dir)
-    from ..backends import get_backend
-
     backend = get_backend("torch")
     net = plan.spec.net
     if not cfg.no_dropout and not any(l.type == "Dropout" for l in net.layers):

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import CaffeError
+from ..fileio import _version, write_json_atomic
 from .schedule import POLICIES
 
 
@@ -120,8 +121,6 @@ def check(cfg: TrainConfig) -> None:
 
 def versions() -> dict:
     """Versions of Python, caffe2ss and the frameworks that are already imported."""
-    from ..fileio import _version
-
     out = {"python": sys.version.split()[0], "platform": platform.platform(),
            "caffe2ss": _version()}
     for mod in ("numpy", "torch", "tensorflow", "keras", "PIL"):
@@ -133,7 +132,5 @@ def versions() -> dict:
 
 def write_config(cfg: TrainConfig, run_dir: Path, **more) -> None:
     """``config.json``: every option, the package versions and ``more`` (e.g. world size)."""
-    from ..fileio import write_json_atomic
-
     write_json_atomic(Path(run_dir) / "config.json",
                       {"args": cfg.as_json(), "versions": versions(), **more})

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backends import get_backend
 from ..errors import CaffeError
+from ..forks import parse_text
+from ..reader.load import load, load_definition
 from ..seg.predict import CAFFE_SUFFIXES, find_sidecar
 
 #: Input used to read the class count off the head when the net declares no input size.
@@ -40,8 +43,6 @@ class InitSpec:
 
 def resolve_init(init: str, prototxt=None, fork=None) -> InitSpec:
     """Open ``--init`` (see the module docstring)."""
-    from ..reader.load import load
-
     if str(init).lower() == "none":
         if not prototxt:
             raise CaffeError("--init none needs --prototxt DEPLOY.prototxt to define the "
@@ -63,8 +64,6 @@ def resolve_init(init: str, prototxt=None, fork=None) -> InitSpec:
 
 
 def _converted(path: Path):
-    from ..backends import get_backend
-
     side = find_sidecar(path)
     if side is None:
         raise CaffeError("--init is neither a .caffemodel nor a converted output with its "
@@ -129,8 +128,6 @@ def reclass(spec: InitSpec, num_classes: int) -> InitSpec:
     every other layer keeps its weights. This is ``--reinit-classifier``."""
     from google.protobuf import text_format
 
-    from ..forks import parse_text
-    from ..reader.load import load_definition
 
     old = spec.net
     msg, fork, _ = parse_text("<definition>", old.definition.encode("utf-8"), old.fork)

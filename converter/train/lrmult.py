@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import CaffeError
+from ..forks import parse_text
 
 WEIGHT, BIAS = (1.0, 1.0), (2.0, 0.0)
 
@@ -38,8 +39,6 @@ def default_mults(net, model_name: str, class_layers=()) -> dict:
 
 def prototxt_mults(path) -> dict:
     """Caffe layer name -> [(lr_mult, decay_mult), ...] from a train prototxt's ``param``."""
-    from ..forks import parse_text
-
     path = Path(path)
     if not path.is_file():
         raise CaffeError("--train-prototxt not found", file=path)

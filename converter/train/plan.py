@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...models.registry import check_input_size, get_model, list_models
 from ..errors import CaffeError
+from ..seg.voc import voc_samples
 from .config import TrainConfig
 from .data import check_samples, training_samples
 from .init import InitSpec, reclass, resolve_init
@@ -39,8 +41,6 @@ class Plan:
 def make_plan(cfg: TrainConfig, world_size: int = 1) -> Plan:
     """Read and check the data and the init; see the module docstring."""
     samples = training_samples(cfg.voc_root, cfg.split, cfg.data_list)
-    from ..seg.voc import voc_samples
-
     val = voc_samples(cfg.voc_root, cfg.val_split) if cfg.val_split else []
     spec = resolve_init(cfg.init, cfg.prototxt)
     n = cfg.num_classes or spec.num_classes
@@ -65,8 +65,6 @@ def make_plan(cfg: TrainConfig, world_size: int = 1) -> Plan:
 
 def _check_crop(cfg: TrainConfig) -> None:
     """The registry's input constraint (e.g. multiples of 32) against ``--crop``."""
-    from ...models.registry import check_input_size, get_model, list_models
-
     try:
         entry = get_model(cfg.model)
     except KeyError as e:

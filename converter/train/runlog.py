@@ -12,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from ..fileio import atomic_path
+from ..seg.voc import pil
+
 
 class RunLog:
     """Appends JSON lines to ``metrics.jsonl`` and redraws ``curves.png``."""
@@ -73,9 +76,6 @@ def read_metrics(path) -> list[dict]:
 
 def draw_curves(metrics_path, out_png, size=(800, 320)) -> None:
     """Loss and val mIoU against step, as a PNG (Pillow only), written atomically."""
-    from ..fileio import atomic_path
-    from ..seg.voc import pil
-
     Image = pil()
     from PIL import ImageDraw
 

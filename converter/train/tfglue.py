@@ -13,6 +13,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from ..backends import get_backend
 from ..errors import CaffeError
 from .config import write_config
 from .fill import init_layers
@@ -23,10 +24,9 @@ TRAINABLE_TYPES = ("Convolution", "Deconvolution")
 
 def train_tf(plan, run_dir) -> int:
     """Train ``plan`` with TensorFlow; the exit status."""
-    from ..backends import get_backend
-
-    backend = get_backend("tf")
-    from ..backends.tf.build import build_model, run_model
+    backend = get_backend("tf")  # a missing TensorFlow: the error names the extra
+    rebuild = importlib.import_module("caffe2ss.models.tf.rebuild")
+    build_model, run_model = rebuild.build_model, rebuild.run_model
 
     cfg, net = plan.cfg, plan.spec.net
     odd = [l.name for l in net.layers if l.blobs and l.type not in TRAINABLE_TYPES]

@@ -1,14 +1,10 @@
-"""A Keras rebuild of any Caffe net (the IR), with Caffe's exact semantics, in NHWC::
-
-    from caffe2ss.converter import load
-    from caffe2ss.models.tf.generic import from_net
-    model = from_net(load("deeplab.caffemodel"))
-    logits = model(x_nhwc)["fc8_voc12"]                  # any H, W
-    every_blob = model(x_nhwc, blobs=True)               # {Caffe blob: tensor}
+"""``CaffeNet``: a Keras model running any Caffe net (the IR) with Caffe's exact
+semantics, in NHWC, from per-layer Keras layers; :mod:`.rebuild` builds it
+(``rebuild.from_net(net)``).
 
 Tensors follow ``layout.py``: 4-D blobs are NHWC, others keep Caffe's axis order. The
-per-type Keras layers come from the TF backend's registry
-(``caffe2ss.converter.backends.tf``), which also writes the checkpoints this model loads.
+per-type Keras layers come from :mod:`caffe2ss.models.tf.builders`, whose weights the
+TF backend also writes as checkpoints.
 """
 from __future__ import annotations
 
@@ -57,10 +53,3 @@ class CaffeNet(CaffeModel):
             out = list(out) if isinstance(out, (list, tuple)) else [out]
             env.update(zip(tops, out))
         return env if blobs else {o: env[o] for o in self._out_names}
-
-
-def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:
-    """Build the Keras rebuild of ``net`` (see the TF backend's ``build_model``)."""
-    from caffe2ss.converter.backends.tf.build import build_model
-
-    return build_model(net, input_shape, weights=weights)

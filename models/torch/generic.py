@@ -5,13 +5,15 @@ import torch
 from torch import nn
 
 from ...converter.errors import CaffeError
+from ..naming import module_keys
+from .builders import build_layer
 
 
 class CaffeNet(nn.Module):
     """The generic rebuild of a :class:`~caffe2ss.converter.ir.Net` (NCHW, any input size).
 
     Each weighted layer is a submodule registered under its Caffe layer name (see
-    ``converter/backends/torch/export.py`` for the sanitisation of names with '.'), so
+    :mod:`caffe2ss.models.naming` for names that are not valid keys), so
     ``state_dict()`` keys are exactly the converter's (``conv1_1.weight``, ...).
 
     ``forward(x, return_blobs=False)``: ``x`` is a tensor (the only input) or a dict
@@ -22,10 +24,6 @@ class CaffeNet(nn.Module):
 
     def __init__(self, net):
         super().__init__()
-        # imported here: the backend package imports this module
-        from ...converter.backends.torch.export import module_keys
-        from ...converter.backends.torch.registry import build_layer
-
         self.net = net
         keys = module_keys(net)
         self._steps = []

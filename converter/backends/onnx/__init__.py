@@ -20,6 +20,7 @@ from caffe2ss.converter.fileio import provenance, write_bytes_atomic, write_json
 
 from .export import DEFAULT_OPSET, build_model
 from .registry import CONVERTERS
+from caffe2ss.converter import load_definition
 
 #: Caffe layer types with a registered ONNX converter.
 SUPPORTED_TYPES = frozenset(CONVERTERS)
@@ -105,8 +106,6 @@ def load_converted(path):
     """``(net, runner)`` from an exported ``.onnx``: the net is rebuilt (without
     weights) from the definition in its metadata; ``runner(inputs)`` runs the file in
     onnxruntime and returns the outputs by Caffe blob name."""
-    from caffe2ss.converter import load_definition
-
     path = Path(path)
     model = onnx.load(str(path))
     meta = {p.key: p.value for p in model.metadata_props}

@@ -10,13 +10,15 @@ from onnx import helper
 
 from caffe2ss.converter.backends import ONNX_DEFAULT_OPSET
 from caffe2ss.converter.errors import CaffeError
+from caffe2ss.converter.layers import import_families
 from caffe2ss.converter.fileio import _version, sha256
 from caffe2ss.converter.reader.weights import check_weights
 
-from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
 from .dynamic import probe_shapes, symbolic_shape
 from .graph import Graph, top_names, value_info
 from .registry import CONVERTERS
+
+import_families(__package__)  # one module per layer family registers its converters
 
 DEFAULT_OPSET = ONNX_DEFAULT_OPSET
 #: per-axis Softmax, Unsqueeze/Squeeze with an axes input, optional Resize roi/scales

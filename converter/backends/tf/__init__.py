@@ -11,12 +11,13 @@ import json
 from pathlib import Path
 
 from ...errors import CaffeError
-from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
-from . import build
-from .build import build_model, run_model
+from ....models.tf import rebuild as build
+from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
-from .registry import CONVERTERS
+from ....models.tf.builders import CONVERTERS
 from .savedmodel import input_signature
+from ... import load_definition
+from ....models.tf.layout import to_caffe_array, to_tf_array
 
 #: Caffe types with a registered TF converter.
 SUPPORTED_TYPES = set(CONVERTERS)
@@ -42,8 +43,6 @@ def load_converted(path):
     loads ``.weights.h5`` (or the checkpoint when given ``.index`` / the prefix and no
     ``.weights.h5`` is there).
     """
-    from ... import load_definition
-
     base = stem(path)
     side_path = base.with_name(base.name + ".json")
     if not side_path.exists():
@@ -86,8 +85,6 @@ def _check_sizes(net, sig: dict, inputs: dict) -> None:
 def _saved_model_runner(net, path: Path):
     import numpy as np
     import tensorflow as tf
-
-    from caffe2ss.models.tf.layout import to_caffe_array, to_tf_array
 
     fn = tf.saved_model.load(str(path)).signatures["serving_default"]
 

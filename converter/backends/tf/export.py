@@ -28,8 +28,10 @@ from pathlib import Path
 from ... import fileio
 from ...errors import CaffeError
 from ...reader.weights import check_weights
-from .build import convert_net, input_shapes
+from ....models.tf.rebuild import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
+from .savedmodel import write_saved_model
+from caffe2ss.models.tf.model import attr_names
 
 SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
 
@@ -48,8 +50,6 @@ def stem(path) -> Path:
 
 def convert(net, out, *, input_shape=None, saved_model: bool = False, **options) -> list[Path]:
     """Convert ``net`` to TF files (see the module docstring); returns the paths written."""
-    from caffe2ss.models.tf.model import attr_names
-
     unknown = sorted(k for k, v in options.items() if v not in (None, False))
     if unknown:
         raise CaffeError(f"option(s) {', '.join(unknown)} do not apply to --to tf; the tf "
@@ -67,8 +67,6 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
         write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"), variables, attrs)
         signature = None
         if saved_model:
-            from .savedmodel import write_saved_model
-
             signature = write_saved_model(tmp / (base.name + ".savedmodel"), net, shapes_in)
         written = sorted(tmp.iterdir())
         side = sidecar(net, variables, attrs, input_shape, shapes_in, written, signature)

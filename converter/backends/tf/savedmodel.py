@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...layers import SPECS
-from .build import build_model, size_free
+from ....models.tf.rebuild import build_model, size_free
 
 
 def input_signature(net, shapes_in: dict) -> dict:

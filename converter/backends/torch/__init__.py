@@ -16,8 +16,9 @@ from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import provenance, write_json_atomic
 from ...reader.weights import check_weights
-from . import activation, conv, crop, dense, eltwise, export, interp, norm, pool, shape  # noqa: F401
-from .registry import BUILDERS
+from . import export
+from ....models.torch.builders import BUILDERS
+from ...reader.load import load_definition
 
 #: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).
 SUPPORTED_TYPES = set(BUILDERS)
@@ -89,8 +90,6 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
 
 def load_converted(path):
     """Rebuild from a converted file (or its ``.json`` sidecar): ``(net, runner)``."""
-    from ...reader.load import load_definition
-
     path = Path(path)
     if path.suffix == ".json":
         path = path.with_name(path.name[:-5])

@@ -6,9 +6,8 @@ InnerProduct), ``running_mean``/``running_var`` (BatchNorm, already divided by C
 scale factor, 0 for a zero factor), ``weight``/``bias`` (Scale: gamma/beta; Bias: bias),
 ``weight`` (PReLU slopes).
 
-Sanitisation: PyTorch module names cannot contain '.', so a '.' in a Caffe layer name
-becomes '_' (an empty name becomes '_'); if that collides with an earlier layer's key,
-``_2``, ``_3``, ... is appended. The sidecar's layer map records every key.
+Module keys follow the one naming rule of :mod:`caffe2ss.models.naming`; the sidecar's
+layer map records every key.
 """
 from __future__ import annotations
 
@@ -17,6 +16,8 @@ import numpy as np
 from ...errors import CaffeError
 from ...fileio import atomic_path, sha256
 from ...layers import SPECS
+from ....models.naming import module_keys
+from ....models.torch.builders import weights
 
 FORMATS = ("pt", "safetensors")
 
@@ -25,23 +26,6 @@ def param_names(layer) -> list[str]:
     """Names of the tensors a layer exports, in Caffe's blob order ([] if weightless);
     the layer's spec says (``LayerSpec.param_names``)."""
     return SPECS[layer.type].param_names(layer.params)
-
-
-def module_keys(net) -> dict[str, str]:
-    """Caffe layer name -> module key (sanitised, unique) for every weighted layer."""
-    keys: dict[str, str] = {}
-    used: set[str] = set()
-    for layer in net.layers:
-        if not param_names(layer) or layer.name in keys:
-            continue
-        base = layer.name.replace(".", "_") or "_"  # torch module names cannot hold '.'
-        key, i = base, 1
-        while key in used:
-            i += 1
-            key = f"{base}_{i}"
-        keys[layer.name] = key
-        used.add(key)
-    return keys
 
 
 def layer_map(net) -> dict[str, list[str]]:
@@ -61,8 +45,6 @@ def state_dict(net) -> dict:
     import warnings
 
     import torch
-
-    from .registry import weights
 
     state, keys = {}, module_keys(net)
     for layer in net.layers:

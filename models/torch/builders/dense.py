@@ -1,7 +1,7 @@
 """InnerProduct (Caffe ``axis``; K flattened in C, H, W order)."""
 from __future__ import annotations
 
-from ....models.torch.layers import InnerProduct
+from ..layers import InnerProduct
 from .registry import register, weights
 
 

@@ -1,13 +1,12 @@
 """Eltwise -> TF (SUM with coeff, PROD, MAX)."""
 from __future__ import annotations
 
+from .. import ops_elem
 from .registry import TFLayer, op, register
 
 
 @register("Eltwise")
 def eltwise(layer, shapes) -> TFLayer:
     """Caffe Eltwise over all bottoms, in bottom order."""
-    from caffe2ss.models.tf import ops_elem
-
     p = layer.params
     return op(layer, lambda xs, training: ops_elem.eltwise(xs, p))

@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-from ...errors import CaffeError
+from ....converter.errors import CaffeError
+from ..layers import Op
 
 #: Caffe type -> converter function.
 CONVERTERS: dict[str, Callable] = {}
@@ -47,8 +48,6 @@ def register(type_name: str):
 
 def op(layer, fn) -> TFLayer:
     """A parameterless layer: ``fn(inputs: list, training) -> tensor or list``."""
-    from caffe2ss.models.tf.layers import Op
-
     return TFLayer(lambda w, name: Op(name, fn))
 
 
@@ -60,12 +59,3 @@ def blobs(layer, n: int | None = None) -> list[np.ndarray] | None:
         raise CaffeError(f"has {len(layer.blobs)} weight blobs, needs {n}", layer=layer.name,
                          field="blobs")
     return [np.asarray(b, dtype=np.float32) for b in layer.blobs]
-
-
-def convert_layer(layer, shapes) -> TFLayer:
-    """Convert one IR layer (``shapes``: its bottoms' Caffe shapes)."""
-    fn = CONVERTERS.get(layer.type)
-    if fn is None:
-        raise CaffeError(f"type {layer.type} has no TensorFlow converter; supported: "
-                         f"{', '.join(sorted(CONVERTERS))}", layer=layer.name, field="type")
-    return fn(layer, shapes)

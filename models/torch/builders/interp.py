@@ -1,7 +1,7 @@
 """DeepLab Interp (align-corners bilinear over the pad_beg/pad_end-cropped region)."""
 from __future__ import annotations
 
-from ....models.torch import ops
+from .. import ops
 from .registry import Fn, register
 
 

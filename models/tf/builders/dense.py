@@ -1,7 +1,8 @@
 """InnerProduct -> a TF dense kernel ``(K, N)``."""
 from __future__ import annotations
 
-from ...layers.registry import count
+from ..layers import Dense
+from ....converter.layers.registry import count
 from .registry import TFLayer, blobs, register
 
 
@@ -25,8 +26,6 @@ def inner_product(layer, shapes) -> TFLayer:
             weights["bias"] = b[1].reshape(-1)
 
     def make(w, name):
-        from caffe2ss.models.tf.layers import Dense
-
         return Dense(name, k, p, weights=w)
 
     return TFLayer(make, weights)

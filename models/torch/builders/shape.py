@@ -1,7 +1,7 @@
 """Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and Softmax."""
 from __future__ import annotations
 
-from ....models.torch import ops, ops_shape
+from .. import ops, ops_shape
 from .registry import Fn, register
 
 

@@ -1,12 +1,23 @@
-"""Build the Keras rebuild of an IR net from the registered per-type converters."""
+"""The Keras rebuild of any IR net, from the registered per-type converters::
+
+    from caffe2ss.converter import load
+    from caffe2ss.models.tf.rebuild import from_net
+    model = from_net(load("deeplab.caffemodel"))
+    logits = model(x_nhwc)["fc8_voc12"]                  # any H, W
+    every_blob = model(x_nhwc, blobs=True)               # {Caffe blob: tensor}
+"""
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
-from ...errors import CaffeError
-from ...layers import SPECS
-from ...reader.weights import check_weights
-from .registry import convert_layer
+from ...converter.errors import CaffeError
+from ...converter.layers import SPECS
+from ...converter.reader.weights import check_weights
+from .builders import convert_layer
+from .generic import CaffeNet
+from .layout import to_caffe_array, to_tf_array
+from .model import attr_names
 
 
 #: the H x W a size-free net is built at when no input shape is known
@@ -72,9 +83,6 @@ def build_model(net, given=None, weights: bool = True):
     ``weights``: initialise from the net's Caffe weights (they must all be there);
     otherwise variables start at zero, to be loaded from a checkpoint or .weights.h5.
     """
-    from caffe2ss.models.tf.generic import CaffeNet
-    from caffe2ss.models.tf.model import attr_names
-
     tf_layers, shapes = convert_net(net, given)
     if weights:
         check_weights(net)
@@ -85,10 +93,6 @@ def build_model(net, given=None, weights: bool = True):
 
 def run_model(model, net, inputs: dict, blobs: bool = False) -> dict:
     """Run a rebuilt model on NCHW numpy inputs; NCHW float32 numpy outputs."""
-    import tensorflow as tf
-
-    from caffe2ss.models.tf.layout import to_caffe_array, to_tf_array
-
     # Caffe computes in full float32; TF's default TF32 math on Ampere+ GPUs would not
     tf.config.experimental.enable_tensor_float_32_execution(False)
     if len(inputs) == 1 and len(net.inputs) == 1:
@@ -96,3 +100,8 @@ def run_model(model, net, inputs: dict, blobs: bool = False) -> dict:
     feed = {k: to_tf_array(np.asarray(v, dtype=np.float32)) for k, v in inputs.items()}
     out = model(feed, training=False, blobs=blobs)
     return {k: to_caffe_array(v.numpy()) for k, v in out.items()}
+
+
+def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:
+    """The Keras rebuild of ``net`` (:func:`build_model`)."""
+    return build_model(net, input_shape, weights=weights)

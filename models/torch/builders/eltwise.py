@@ -1,7 +1,7 @@
 """Eltwise SUM (with coeff), PROD, MAX."""
 from __future__ import annotations
 
-from ....models.torch import ops
+from .. import ops
 from .registry import Fn, register
 
 

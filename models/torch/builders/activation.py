@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from ....models.torch import ops
-from ....models.torch.layers import PReLU
+from .. import ops
+from ..layers import PReLU
 from .registry import Fn, register, weights
 
 

@@ -1,34 +1,29 @@
 """Blob plumbing -> TF: Concat, Slice, Split, Flatten, Reshape, Softmax (Caffe axes)."""
 from __future__ import annotations
 
+import tensorflow as tf
+
+from .. import ops_elem, ops_shape
 from .registry import TFLayer, op, register
-
-
-def _ops():
-    from caffe2ss.models.tf import ops_shape
-
-    return ops_shape
 
 
 @register("Concat")
 def concat(layer, shapes) -> TFLayer:
     """Caffe Concat along a Caffe axis."""
     axis = layer.params.axis
-    return op(layer, lambda xs, training: _ops().concat(xs, axis))
+    return op(layer, lambda xs, training: ops_shape.concat(xs, axis))
 
 
 @register("Slice")
 def slice_(layer, shapes) -> TFLayer:
     """Caffe Slice at slice points, or in equal parts."""
     p, n = layer.params, len(layer.tops)
-    return op(layer, lambda xs, training: _ops().slice_(xs[0], p, n))
+    return op(layer, lambda xs, training: ops_shape.slice_(xs[0], p, n))
 
 
 @register("Split")
 def split(layer, shapes) -> TFLayer:
     """Caffe Split: every top is a copy of the bottom."""
-    import tensorflow as tf
-
     n = len(layer.tops)
     return op(layer, lambda xs, training: [tf.identity(xs[0]) for _ in range(n)])
 
@@ -37,21 +32,19 @@ def split(layer, shapes) -> TFLayer:
 def flatten(layer, shapes) -> TFLayer:
     """Caffe Flatten (C,H,W order)."""
     p = layer.params
-    return op(layer, lambda xs, training: _ops().flatten(xs[0], p))
+    return op(layer, lambda xs, training: ops_shape.flatten(xs[0], p))
 
 
 @register("Reshape")
 def reshape(layer, shapes) -> TFLayer:
     """Caffe Reshape (0 copies a dim, -1 infers one; C,H,W order)."""
     p = layer.params
-    return op(layer, lambda xs, training: _ops().reshape(xs[0], p))
+    return op(layer, lambda xs, training: ops_shape.reshape(xs[0], p))
 
 
 @register("Softmax")
 def softmax(layer, shapes) -> TFLayer:
     """Caffe Softmax over a Caffe axis."""
-    from caffe2ss.models.tf import ops_elem
-
     axis = layer.params.axis
     return op(layer, lambda xs, training: ops_elem.softmax(xs[0], axis))
 
@@ -59,4 +52,4 @@ def softmax(layer, shapes) -> TFLayer:
 @register("Alias")
 def alias(layer, shapes) -> TFLayer:
     """Caffe shared memory: the second bottom takes the first's data (Caffe order)."""
-    return op(layer, lambda xs, training: _ops().reshape_like(xs[0], xs[1]))
+    return op(layer, lambda xs, training: ops_shape.reshape_like(xs[0], xs[1]))

@@ -1,9 +1,9 @@
 """BatchNorm (global stats, Caffe's scale factor), Scale, Bias and LRN."""
 from __future__ import annotations
 
-from ....models.torch import ops
-from ....models.torch.layers import BatchNorm, Scale
-from ...layers.norm import batchnorm_mean_var
+from .. import ops
+from ..layers import BatchNorm, Scale
+from ....converter.layers.norm import batchnorm_mean_var
 from .registry import Fn, register, weights
 
 

@@ -1,7 +1,7 @@
 """Crop by axis and offsets (bottom[1] gives the size)."""
 from __future__ import annotations
 
-from ....models.torch import ops
+from .. import ops
 from .registry import Fn, register
 
 

@@ -1,7 +1,10 @@
 """BatchNorm, Scale, Bias and LRN -> TF."""
 from __future__ import annotations
 
-from ...layers.norm import batchnorm_mean_var, param_axes
+from .. import ops_elem
+from ..layers import Affine, BatchNorm
+from ..layout import param_layout
+from ....converter.layers.norm import batchnorm_mean_var, param_axes
 from .registry import TFLayer, blobs, op, register
 
 
@@ -17,16 +20,12 @@ def batch_norm(layer, shapes) -> TFLayer:
         weights = {"moving_mean": mean.reshape(-1), "moving_variance": var.reshape(-1)}
 
     def make(w, name):
-        from caffe2ss.models.tf.layers import BatchNorm
-
         return BatchNorm(name, channels, layer.params.eps, weights=w)
 
     return TFLayer(make, weights)
 
 
 def _affine(layer, shapes, names, from_bottom) -> TFLayer:
-    from caffe2ss.models.tf.layout import param_layout
-
     p = layer.params
     axis, pshape = param_axes(p, shapes[0], shapes[1] if p.two_bottoms else None)
     # stored in TF layout: the parameter's axes in the order our tensor holds them
@@ -39,8 +38,6 @@ def _affine(layer, shapes, names, from_bottom) -> TFLayer:
         weights = {n: v.reshape(pshape).transpose(perm) for n, v in zip(learned, b)}
 
     def make(w, name):
-        from caffe2ss.models.tf.layers import Affine
-
         return Affine(name, tshape, axes, perm, names, from_bottom, weights=w)
 
     return TFLayer(make, weights)
@@ -63,7 +60,5 @@ def bias(layer, shapes) -> TFLayer:
 @register("LRN")
 def lrn(layer, shapes) -> TFLayer:
     """Caffe LRN across or within channels (alpha is divided by the window size)."""
-    from caffe2ss.models.tf import ops_elem
-
     p = layer.params
     return op(layer, lambda xs, training: ops_elem.lrn(xs[0], p))

@@ -1,4 +1,4 @@
-"""The torch backend's registry: one decorated builder per Caffe layer type.
+"""The registry of PyTorch builders: one decorated function per Caffe layer type.
 
 A builder takes an IR :class:`~caffe2ss.converter.ir.Layer` (with its weights) and
 returns an ``nn.Module`` whose ``forward(*bottoms)`` returns the top (or a list of tops).
@@ -10,7 +10,7 @@ from typing import Callable
 
 from torch import nn
 
-from ...errors import CaffeError
+from ....converter.errors import CaffeError
 
 BUILDERS: dict[str, Callable] = {}
 
@@ -50,13 +50,3 @@ def weights(layer, n: int) -> list:
             ".caffemodel that holds them, with a layer of the same name", layer=layer.name,
             field="blobs")
     return list(layer.blobs[:n])
-
-
-def build_layer(layer) -> nn.Module:
-    """Build the module for one layer (all builders are registered on first use)."""
-    from . import activation, conv, crop, dense, eltwise, interp, norm, pool, shape  # noqa: F401
-
-    if layer.type not in BUILDERS:
-        raise CaffeError(f"layer type {layer.type} has no PyTorch builder; supported: "
-                         f"{', '.join(sorted(BUILDERS))}", layer=layer.name, field="type")
-    return BUILDERS[layer.type](layer)

@@ -1,6 +1,7 @@
 """Convolution and Deconvolution -> TF kernels (HWIO / conv2d_transpose layout)."""
 from __future__ import annotations
 
+from ..layers import Conv
 from .registry import TFLayer, blobs, register
 
 
@@ -16,8 +17,6 @@ def _conv(layer, shapes, deconv: bool) -> TFLayer:
             weights["bias"] = b[1].reshape(-1)
 
     def make(w, name):
-        from caffe2ss.models.tf.layers import Conv
-
         return Conv(name, shapes[0][1], p, deconv=deconv, weights=w)
 
     return TFLayer(make, weights)

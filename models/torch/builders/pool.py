@@ -1,7 +1,7 @@
 """Pooling (MAX/AVE, global, ceil mode with Caffe's pad clip and AVE divisor)."""
 from __future__ import annotations
 
-from ....models.torch import ops
+from .. import ops
 from .registry import Fn, register
 
 

@@ -1,7 +1,7 @@
 """Convolution and Deconvolution -> :mod:`caffe2ss.models.torch.layers` modules."""
 from __future__ import annotations
 
-from ....models.torch.layers import Convolution, Deconvolution
+from ..layers import Convolution, Deconvolution
 from .registry import register, weights
 
 

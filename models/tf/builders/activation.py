@@ -1,20 +1,18 @@
 """Element-wise activations -> TF: ReLU, PReLU, ELU, Power, Dropout, Sigmoid, TanH, AbsVal."""
 from __future__ import annotations
 
+import tensorflow as tf
+
+from .. import ops_elem
+from ..layers import PReLU
 from .registry import TFLayer, blobs, op, register
-
-
-def _ops():
-    from caffe2ss.models.tf import ops_elem
-
-    return ops_elem
 
 
 @register("ReLU")
 def relu(layer, shapes) -> TFLayer:
     """Caffe ReLU with ``negative_slope``."""
     slope = layer.params.negative_slope
-    return op(layer, lambda xs, training: _ops().relu(xs[0], slope))
+    return op(layer, lambda xs, training: ops_elem.relu(xs[0], slope))
 
 
 @register("PReLU")
@@ -26,8 +24,6 @@ def prelu(layer, shapes) -> TFLayer:
     weights = {"alpha": b[0].reshape(() if shared else (channels,))} if b else {}
 
     def make(w, name):
-        from caffe2ss.models.tf.layers import PReLU
-
         return PReLU(name, channels, weights=w)
 
     return TFLayer(make, weights)
@@ -37,42 +33,36 @@ def prelu(layer, shapes) -> TFLayer:
 def elu(layer, shapes) -> TFLayer:
     """Caffe ELU with ``alpha``."""
     alpha = layer.params.alpha
-    return op(layer, lambda xs, training: _ops().elu(xs[0], alpha))
+    return op(layer, lambda xs, training: ops_elem.elu(xs[0], alpha))
 
 
 @register("Power")
 def power(layer, shapes) -> TFLayer:
     """Caffe Power ``(shift + scale * x) ** power``."""
     p = layer.params
-    return op(layer, lambda xs, training: _ops().power(xs[0], p))
+    return op(layer, lambda xs, training: ops_elem.power(xs[0], p))
 
 
 @register("Dropout")
 def dropout(layer, shapes) -> TFLayer:
     """Caffe Dropout: identity at test time, inverted dropout when training."""
     ratio = layer.params.ratio
-    return op(layer, lambda xs, training: _ops().dropout(xs[0], ratio, training))
+    return op(layer, lambda xs, training: ops_elem.dropout(xs[0], ratio, training))
 
 
 @register("Sigmoid")
 def sigmoid(layer, shapes) -> TFLayer:
     """Caffe Sigmoid."""
-    import tensorflow as tf
-
     return op(layer, lambda xs, training: tf.sigmoid(xs[0]))
 
 
 @register("TanH")
 def tanh(layer, shapes) -> TFLayer:
     """Caffe TanH."""
-    import tensorflow as tf
-
     return op(layer, lambda xs, training: tf.tanh(xs[0]))
 
 
 @register("AbsVal")
 def absval(layer, shapes) -> TFLayer:
     """Caffe AbsVal."""
-    import tensorflow as tf
-
     return op(layer, lambda xs, training: tf.abs(xs[0]))

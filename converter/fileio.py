@@ -1,4 +1,5 @@
-"""Atomic file writing and provenance (sha256, preprocessing) for converted outputs."""
+"""Atomic file writing and file hashes for converted outputs (their provenance record:
+:mod:`.provenance`)."""
 from __future__ import annotations
 
 import hashlib
@@ -61,29 +62,6 @@ def sha256(path) -> str:
         for chunk in iter(lambda: f.read(1 << 23), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def provenance(net, framework: str, layer_map: dict, input_shape=None) -> dict:
-    """The JSON sidecar written next to converted weights.
-
-    ``layer_map``: Caffe layer name -> list of parameter names in the output.
-    """
-    src = {k: {"path": os.path.basename(v), "sha256": sha256(v)} for k, v in net.source.items()}
-    name = next(iter(net.inputs), None)
-    return {
-        "caffe2ss_version": _version(),
-        "framework": framework,
-        "source": src,
-        "fork": net.fork,
-        "format": net.format,
-        "net_name": net.name,
-        "input": {"blob": name,
-                  "shape": list(input_shape or net.inputs.get(name) or []) or None,
-                  "layout": "NHWC" if framework == "tf" else "NCHW"},
-        "outputs": net.outputs(),
-        "preprocessing": net.preprocessing.as_dict(),
-        "layers": layer_map,
-    }
 
 
 def _version() -> str:

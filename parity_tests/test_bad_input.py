@@ -23,7 +23,7 @@ from caffe2ss.converter.reader.weights import check_weights, missing_weights
 from caffe2ss.protos import caffe_pb2, deeplab_v1_pb2, deeplab_v2_pb2
 from caffe2ss.converter.reader.wire import encode_len_field as field
 
-from conftest import ORACLE, oracle
+from helpers.oracle import ORACLE, oracle
 
 ZOO = oracle("zoo_conv_variants")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.cli import main
-from conftest import ORACLE, TRAINED, OracleCase
+from helpers.oracle import ORACLE, TRAINED, OracleCase
 
 ALL_CASES = sorted([p.name for p in ORACLE.iterdir() if (p / "case.json").exists()]
                    + [TRAINED.name])

@@ -6,7 +6,7 @@ import pytest
 
 from caffe2ss.converter import CaffeError, load_definition
 from caffe2ss.converter.layers import FAMILIES, SPECS
-from conftest import ORACLE, OracleCase
+from helpers.oracle import ORACLE, OracleCase
 
 CASES = sorted(p.name for p in ORACLE.iterdir() if (p / "weights.caffemodel").exists())
 
@@ -59,3 +59,23 @@ def test_size_and_batch_facts():
     assert not SPECS["InnerProduct"].size_free(ip.params)
     assert not SPECS["InnerProduct"].batch_free(ip.params)
     assert SPECS["InnerProduct"].tied_dims(ip.params, [(1, 2, 4, 4)]) == (1, 2, 4, 4)
+
+
+def test_size_formulas_written_once_agree_with_caffes_float_rule():
+    """formulas.pool_size over ints == Caffe's float ceil/floor + clip, on a grid."""
+    import math
+
+    from caffe2ss.converter.layers.formulas import interp_size, pool_size
+
+    for size in range(1, 40):
+        for k in (1, 2, 3, 5):
+            for s in (1, 2, 3):
+                for p in range(0, k):
+                    for ceil in (True, False):
+                        frac = float(size + 2 * p - k) / s
+                        want = (math.ceil(frac) if ceil else math.floor(frac)) + 1
+                        if p > 0 and (want - 1) * s >= size + p:
+                            want -= 1
+                        assert pool_size(size, k, s, p, ceil, p > 0) == want
+    assert interp_size(41, zoom=8) == 321 and interp_size(321, shrink=8) == 41
+    assert interp_size(41, zoom=2, shrink=2) == 41 and interp_size(7, size=9) == 9

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import oracle
+from helpers.oracle import oracle
 
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")

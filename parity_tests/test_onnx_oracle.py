@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import oracle
+from helpers.oracle import oracle
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")

@@ -8,7 +8,7 @@ import pytest
 from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.parity import compare_blob, compare_blobs, format_table
-from conftest import oracle
+from helpers.oracle import oracle
 
 FRAMEWORKS = list(BACKENDS)
 
@@ -66,7 +66,7 @@ def test_batch_of_two_matches_single_images(case, backend):
 def test_missing_weights_are_listed_at_once_and_nothing_is_written(backend, tmp_path):
     """A definition without its caffemodel: every weighted layer is named, no file left."""
     from caffe2ss.converter import load
-    from export_nets import BN_NET
+    from helpers.export_nets import BN_NET
 
     proto = tmp_path / "n.prototxt"
     proto.write_text(BN_NET)

@@ -19,7 +19,7 @@ from caffe2ss.converter.forks import detect_text_fork
 from caffe2ss.protos import caffe_pb2
 from caffe2ss.converter.reader.wire import encode_len_field as len_field, encode_varint as varint
 
-from conftest import OracleCase
+from helpers.oracle import OracleCase
 
 REPO = Path(__file__).resolve().parents[1]
 NETS = REPO / "parity_tests" / "data" / "nets"

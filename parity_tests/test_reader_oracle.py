@@ -15,7 +15,7 @@ from caffe2ss.converter import CaffeError, load, load_definition
 from caffe2ss.converter.parity import RTOL
 from caffe2ss.protos import deeplab_v1_pb2, deeplab_v2_pb2
 
-from conftest import ORACLE, ORACLE_CASES, OracleCase
+from helpers.oracle import ORACLE, ORACLE_CASES, OracleCase
 
 DLV1, DLV2 = "deeplab_v1_largefov_thin", "deeplab_v2_largefov_interp_thin"
 DERIVED = [n for n in ORACLE_CASES if "derived_from" in OracleCase(n).meta]

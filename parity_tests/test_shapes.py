@@ -1,4 +1,4 @@
-"""Caffe's shape formulas (caffe-semantics.md), with expected values worked out by hand.
+"""Caffe's shape formulas (docs/caffe-semantics.md), with expected values worked out by hand.
 
 Each expected number is written out with its arithmetic in a comment, so a wrong
 formula in ``converter/layers`` cannot agree with the test by construction.
@@ -12,7 +12,7 @@ from caffe2ss.converter.layers import SPECS
 from caffe2ss.converter.layers.crop import CropParams, crop_offsets
 from caffe2ss.converter.layers.pool import pool_output_size
 
-from conftest import OracleCase
+from helpers.oracle import OracleCase
 
 
 def infer(body: str, shape=(1, 3, 8, 8), fork="bvlc", inputs=None) -> dict:

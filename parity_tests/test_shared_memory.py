@@ -1,6 +1,6 @@
 """Caffe's shared blob memory: an in-place write shows through Split/Flatten/Reshape tops.
 
-Expected values follow caffe-semantics.md: Split, Flatten and Reshape tops share their
+Expected values follow docs/caffe-semantics.md 5.12: Split, Flatten and Reshape tops share their
 bottom's data, so a later in-place ReLU/Sigmoid on one of them changes all of them (and
 what later layers read). The real-Caffe case ``zoo_shared_memory`` in data/oracle checks
 the same thing against Caffe itself.

@@ -12,11 +12,11 @@ import pytest
 from caffe2ss.converter import load_definition
 from caffe2ss.converter.fileio import sha256
 from caffe2ss.converter.parity import compare_blob
-from conftest import oracle
+from helpers.oracle import oracle
 
 tf = pytest.importorskip("tensorflow")
 from caffe2ss.converter.backends import tf as backend  # noqa: E402
-from export_nets import SUFFIX, expected_variables, make_bn_net  # noqa: E402
+from helpers.export_nets import SUFFIX, expected_variables, make_bn_net  # noqa: E402
 
 
 @pytest.fixture

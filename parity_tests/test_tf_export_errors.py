@@ -9,12 +9,12 @@ import pytest
 from caffe2ss.converter import load
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.parity import compare_blob
-from conftest import oracle
+from helpers.oracle import oracle
 
 tf = pytest.importorskip("tensorflow")
 from caffe2ss.converter.backends import tf as backend  # noqa: E402
 from caffe2ss.converter.backends.tf import export  # noqa: E402
-from export_nets import BN_NET, make_bn_net  # noqa: E402
+from helpers.export_nets import BN_NET, make_bn_net  # noqa: E402
 
 
 @pytest.fixture

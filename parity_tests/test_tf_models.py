@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from caffe2ss.converter.parity import compare_blob
-from conftest import oracle
+from helpers.oracle import oracle
 
 tf = pytest.importorskip("tensorflow")
 from caffe2ss.converter.backends import tf as backend  # noqa: E402

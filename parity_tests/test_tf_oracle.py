@@ -7,7 +7,7 @@ import pytest
 
 from caffe2ss.converter.layers.pool import PoolParams, ave_divisor, pool_output_size
 from caffe2ss.converter.parity import compare_blob
-from conftest import oracle
+from helpers.oracle import oracle
 
 tf = pytest.importorskip("tensorflow")
 from caffe2ss.converter.backends import tf as backend  # noqa: E402
@@ -70,7 +70,7 @@ LAYOUT = {  # nets where the NCHW -> NHWC axis mapping matters: (type, param, sh
 @pytest.mark.parametrize("case", LAYOUT)
 def test_caffe_axes_on_nhwc_tensors(case, tmp_path):
     """Caffe's NCHW axes, element order and broadcasts hold on NHWC (and non-4-D) tensors."""
-    from onelayer import check, make_net
+    from helpers.onelayer import check, make_net
 
     type_, param, shapes, n = LAYOUT[case]
     blobs = None

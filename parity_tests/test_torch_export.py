@@ -9,8 +9,8 @@ import pytest
 from caffe2ss.converter import load
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.fileio import sha256
-from conftest import oracle
-from export_nets import BN_NET, make_bn_net
+from helpers.oracle import oracle
+from helpers.export_nets import BN_NET, make_bn_net
 
 torch = pytest.importorskip("torch")
 from caffe2ss.converter.backends import torch as backend  # noqa: E402

@@ -10,7 +10,7 @@ import pytest
 
 from caffe2ss.converter import load_definition
 from caffe2ss.converter.parity import compare_blob
-from conftest import oracle
+from helpers.oracle import oracle
 
 torch = pytest.importorskip("torch")
 from caffe2ss.converter.backends import torch as backend  # noqa: E402

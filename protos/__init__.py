@@ -19,7 +19,7 @@ Three proto2 schemas, each compiled into a ``*_pb2`` module by
 The DeepLab schemas import the BVLC one for the messages they share, so weights
 (``BlobProto``) read identically with all three. The schemas reuse field
 numbers with different meanings: pick the schema that matches the file's
-origin (see shared/reference/caffe-proto-fields.md, "Cross-fork hazards").
+origin (see docs/caffe-semantics.md, section 9, "Cross-fork hazards").
 
 ``SCHEMAS`` maps a schema name to its module; each module has ``NetParameter``.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CaffeError
+from .formulas import interp_size
 from .registry import LayerContext, Msg, register, require_4d
 
 
@@ -41,18 +42,11 @@ def interp_output_size(p: InterpParams, h: int, w: int, layer=None) -> tuple[int
         if given != 1:
             raise CaffeError("DeepLab v1 Interp needs exactly one of zoom_factor, "
                              "shrink_factor or height+width", layer=layer, field="zoom_factor")
-    if shrink is not None and zoom is None:
-        ho, wo = (hi - 1) // shrink + 1, (wi - 1) // shrink + 1
-    elif zoom is not None and shrink is None:
-        ho, wo = hi + (hi - 1) * (zoom - 1), wi + (wi - 1) * (zoom - 1)
-    elif hw:
-        ho, wo = p.height, p.width
-    elif shrink is not None and zoom is not None:
-        ho, wo = (hi - 1) // shrink + 1, (wi - 1) // shrink + 1
-        ho, wo = ho + (ho - 1) * (zoom - 1), wo + (wo - 1) * (zoom - 1)
-    else:
+    if zoom is None and shrink is None and not hw:
         raise CaffeError("Interp needs zoom_factor, shrink_factor or height and width",
                          layer=layer, field="zoom_factor")
+    ho = interp_size(hi, zoom, shrink, p.height if hw else None)
+    wo = interp_size(wi, zoom, shrink, p.width if hw else None)
     if ho <= 0 or wo <= 0:
         raise CaffeError(f"output size {ho}x{wo} is not positive", layer=layer, field="height")
     return ho, wo, hi, wi

@@ -1,12 +1,12 @@
 """Pooling: parameters, Caffe's ceil-mode output size with pad clipping, AVE divisor."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import CaffeError
+from .formulas import pool_size
 from .registry import LayerContext, Msg, register, require_4d
 
 
@@ -45,11 +45,8 @@ def pool_output_size(size: int, k: int, s: int, p: int, ceil: bool = True,
     pad is nonzero (``if (pad_h_ || pad_w_)``): pass ``clip=any(pads)``; by default
     it follows this axis's pad.
     """
-    frac = float(size + 2 * p - k) / s  # Caffe computes this in float
-    out = (int(math.ceil(frac)) if ceil else int(math.floor(frac))) + 1
-    if (p > 0 if clip is None else clip) and (out - 1) * s >= size + p:
-        out -= 1
-    return out
+    # Caffe divides in float; for integer sizes that is exactly the integer ceil/floor
+    return pool_size(size, k, s, p, ceil, p > 0 if clip is None else clip)
 
 
 def pool_windows(size: int, k: int, s: int, p: int, out: int):

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from ..errors import CaffeError
-from ..forks import FORKS, check_schema_fits, detect_text_fork, parse_binary, parse_text, schema
+from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
+                     parse_binary, parse_text, schema)
 from ..ir import Net
 from .netbuild import build_net
 from .scan import scan_caffemodel
@@ -46,7 +47,7 @@ def load(model=None, prototxt=None, fork: str | None = None) -> Net:
             scanned = scan_caffemodel(buf, file=model)
             weights = scanned.layers
             if prototxt is None:
-                f = fork or scanned.fork_hint()
+                f = fork or detect_binary_fork(scanned)
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
                 definition = (parse_binary(model, scanned, module, f), f, model)

@@ -7,7 +7,8 @@ from .inputs import data_layer, header_inputs, preprocessing_fallback
 from ..ir import Layer, Net
 from ..layers import SPECS, LayerContext, Msg
 from .rawlayers import RawLayer, net_state, raw_layers
-from .upgrade import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES, as_str, layer_included
+from ..forks import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES
+from .upgrade import as_str, layer_included
 from .weights import attach_weights
 
 def build_net(msg, fork: str, weights=None) -> Net:

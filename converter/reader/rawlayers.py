@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import CaffeError
-from .upgrade import V0_TYPES, V1_TYPES, as_str, strs
+from ..forks import V1_TYPES
+from .upgrade import V0_TYPES, as_str, strs
 from ...protos import caffe_pb2
 
 

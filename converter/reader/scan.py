@@ -14,11 +14,6 @@ from .blobs import read_blob
 from ..errors import CaffeError
 from .wire import LEN, VARINT, encode_len_field, iter_fields, read_varint
 
-#: DeepLab v2 type strings (its registered layer types that BVLC lacks).
-DLV2_TYPES = {"Interp", "DenseCRF", "ImageSegData", "MatRead", "MatWrite", "SegAccuracy",
-              "BiasChannel", "AdaptiveBiasChannel", "UniqueLabel", "DomainTransform",
-              "DomainTransformForwardOnly", "SpatialProduct"}
-
 V2_LAYER, V1_LAYERS = 100, 2
 _NET_FIELDS = {1: "name", 2: "layers", 3: "input", 4: "input_dim", 5: "force_backward",
                6: "state", 7: "debug_info", 8: "input_shape", 100: "layer"}
@@ -44,21 +39,6 @@ class ScannedModel:
     layer_field: int | None
     #: (start in ``definition``, offset in the file, field number) per top-level field
     origins: list = field(default_factory=list)
-
-    def fork_hint(self) -> str:
-        """'deeplab_v1', 'deeplab_v2' or 'bvlc', from the bytes alone."""
-        for l in self.layers:
-            if l.v1_type is not None:
-                # DLv1: enum values 40-56 (39 = IMAGE_SEG_DATA has no convolution_param,
-                # BVLC's 39 = DECONVOLUTION always has one), fork param fields 43-59,
-                # strict_dim (1003), or `hole` values (ConvolutionParameter 17/19).
-                if (l.v1_type >= 40 or 1003 in l.fields or l.fields & set(range(43, 60))
-                        or l.conv_fields.get(17, 0) > 1 or 19 in l.conv_fields
-                        or (l.v1_type == 39 and 10 not in l.fields)):
-                    return "deeplab_v1"
-            if l.v2_type in DLV2_TYPES:
-                return "deeplab_v2"
-        return "bvlc"
 
 
 def _text(buf, rng) -> str:

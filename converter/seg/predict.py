@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import CaffeError
 from .prepost import preprocess, resize_bilinear
 from ..backends import get_backend
+from ..provenance import find_sidecar
 from ..reader.load import load
 
 #: Files ``load`` reads; anything else is taken to be a converted output with a sidecar.
@@ -70,16 +71,6 @@ class Model:
             y = resize_bilinear(y, h, w)
         dtype = np.uint8 if y.shape[1] <= 256 else np.int32
         return list(np.argmax(y, axis=1).astype(dtype))  # first max on ties, like numpy/Caffe
-
-
-def find_sidecar(path: Path) -> Path | None:
-    """The provenance JSON of a converted output: ``<out>.json`` (``out`` may be a file,
-    a folder or a prefix), ``<out minus suffixes>.json``, or a JSON inside a folder."""
-    cands = [Path(f"{path}.json"), path.with_suffix(".json"),
-             path.with_name(path.name.split(".")[0] + ".json")]
-    if path.is_dir():
-        cands += sorted(path.glob("*.json"))
-    return next((c for c in cands if c.is_file() and c != path), None)
 
 
 def open_model(model, framework: str | None = None, prototxt=None, fork=None,

@@ -7,12 +7,11 @@ layer (see :func:`attr_names`), so Keras saves its variables in ``.weights.h5`` 
 """
 from __future__ import annotations
 
-import keyword
-import re
-
 import keras
 import numpy as np
 import tensorflow as tf
+
+from ..naming import unique_names
 
 _RESERVED: set | None = None
 
@@ -20,25 +19,13 @@ _RESERVED: set | None = None
 def attr_names(caffe_names) -> dict:
     """Caffe layer name -> the model attribute (and Keras layer name) that holds it.
 
-    Non-word characters become ``_``; a name that is not a usable attribute (keyword,
-    leading digit or underscore, or an attribute Keras models already have, such as
-    ``input`` or ``loss``) gets a ``caffe_`` prefix; repeats get ``_2``, ``_3``...
+    The one naming rule of :mod:`caffe2ss.models.naming` (as the PyTorch keys), with the
+    attributes Keras models already have (``input``, ``loss`` ...) reserved.
     """
     global _RESERVED
     if _RESERVED is None:
-        _RESERVED = set(dir(keras.Model())) | set(dir(CaffeModel)) | {"layers"}
-    out, taken = {}, set()
-    for name in caffe_names:
-        a = re.sub(r"\W", "_", name)
-        if not a or a[0].isdigit() or a[0] == "_" or keyword.iskeyword(a) or a in _RESERVED:
-            a = "caffe_" + a
-        base, i = a, 1
-        while a in taken:
-            i += 1
-            a = f"{base}_{i}"
-        taken.add(a)
-        out[name] = a
-    return out
+        _RESERVED = frozenset(set(dir(keras.Model())) | set(dir(CaffeModel)) | {"layers"})
+    return unique_names(caffe_names, _RESERVED)
 
 
 class CaffeModel(keras.Model):

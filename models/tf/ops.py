@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from ...converter.layers import formulas
 from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
 from .layout import tf_axis
@@ -83,13 +84,9 @@ def deconv2d(x, kernel, bias, p):
 
 
 def pool_size(size, k: int, s: int, p: int, ceil: bool = True, clip: bool | None = None):
-    """Caffe's pooled size (as ``converter.layers.pool.pool_output_size``), with TF ints."""
-    num = size + 2 * p - k
-    out = (-((-num) // s) if ceil else num // s) + 1
-    if p > 0 if clip is None else clip:  # clip rule (both axes if any pad): the last
-        # window must start inside the image or the top/left pad
-        out = tf.where((out - 1) * s >= size + p, out - 1, out)
-    return out
+    """Caffe's pooled size with TF ints (``converter.layers.formulas.pool_size``)."""
+    return formulas.pool_size(size, k, s, p, ceil, p > 0 if clip is None else clip,
+                              ge=lambda a, b: tf.cast(a >= b, a.dtype))
 
 
 def _window_counts(size, k, s, p, n):

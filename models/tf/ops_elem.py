@@ -3,10 +3,10 @@ LRN, Softmax and the activations. Tensors follow ``layout.py`` (4-D NHWC, else C
 """
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
 
 from .layout import broadcast, canonical, from_caffe, tf_axis, to_caffe
+from ...converter.layers.formulas import power_constant
 from ...converter.layers.pool import PoolParams
 from .ops import pool2d
 
@@ -38,7 +38,7 @@ def inner_product(x, kernel, bias, p):
 
     Caffe flattens axes >= ``axis`` in C,H,W order. For the usual 4-D input with axis 1
     we flatten NHWC directly, so the converter stores the kernel rows reordered to
-    H,W,C (caffe-semantics 5.4); any other axis flattens in Caffe's own order.
+    H,W,C (docs/caffe-semantics.md 5.4); any other axis flattens in Caffe's own order.
     """
     ndim = x.shape.rank
     a = canonical(p.axis, ndim)
@@ -97,9 +97,8 @@ def power(x, p):
     """Caffe Power (``p``: PowerParams): ``(shift + scale * x) ** power`` with Caffe's
     constant special cases."""
     power, scale, shift = p.power, p.scale, p.shift
-    if np.float32(power) * np.float32(scale) == 0:  # Caffe: constant 1 or shift^power
-        with np.errstate(invalid="ignore"):  # float32 powf: NaN (not complex) if shift < 0
-            value = 1.0 if power == 0 else float(np.float32(shift) ** np.float32(power))
+    value = power_constant(p)  # Caffe: constant 1 or shift^power
+    if value is not None:
         return tf.fill(tf.shape(x), value)
     y = x * scale if scale != 1 else x
     y = y + shift if shift != 0 else y

@@ -3,21 +3,9 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from ...converter.layers.formulas import interp_size
+
 F32 = tf.float32
-
-
-def interp_size(n_in, zoom=None, shrink=None, size=None):
-    """DeepLab Interp output size along one axis (``converter.layers.interp`` rules)."""
-    if shrink is not None and zoom is None:
-        return (n_in - 1) // shrink + 1
-    if zoom is not None and shrink is None:
-        return n_in + (n_in - 1) * (zoom - 1)
-    if size is not None:
-        return size
-    if shrink is None:
-        raise ValueError("Interp needs zoom_factor, shrink_factor or height and width")
-    n = (n_in - 1) // shrink + 1  # shrink first, then zoom
-    return n + (n - 1) * (zoom - 1)
 
 
 def _taps(n_in, n_out):

@@ -1,5 +1,5 @@
 """Caffe-exact functional ops in PyTorch (NCHW float32), shared by the generic rebuild
-(:mod:`.generic`) and the FCN/DeepLab classes. Formulas: caffe-semantics.md.
+(:mod:`.generic`) and the FCN/DeepLab classes. Formulas: docs/caffe-semantics.md.
 
 Every op takes tensors plus the converter's normalised parameter dataclasses
 (``caffe2ss.converter.layers``) and never modifies its inputs in place.
@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from ...converter.layers.activation import PowerParams
 from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
+from ...converter.layers.formulas import power_constant
 from ...converter.layers.pool import PoolParams, ave_divisor
 from .ops_interp import interp  # noqa: F401 (DeepLab's Interp, one of these ops)
 
@@ -113,9 +114,8 @@ def affine(x, gamma, beta, axis):
 
 def power(x, p):
     """Power ``(shift + scale*x) ** power`` with Caffe's constant cases and op order."""
-    if np.float32(p.power) * np.float32(p.scale) == 0:  # Caffe: constant 1 or shift**power
-        with np.errstate(invalid="ignore"):  # float32 powf: NaN if shift < 0
-            value = 1.0 if p.power == 0 else float(np.float32(p.shift) ** np.float32(p.power))
+    value = power_constant(p)  # Caffe: constant 1 or shift**power
+    if value is not None:
         return torch.full_like(x, value)
     y = x * p.scale if p.scale != 1 else x
     y = y + p.shift if p.shift != 0 else y

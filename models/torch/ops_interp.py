@@ -1,5 +1,5 @@
 """DeepLab's Interp in PyTorch: align-corners bilinear with DeepLab's float32 sample
-positions (caffe-semantics.md 6.1). Exported as ``ops.interp``."""
+positions (docs/caffe-semantics.md 6.1). Exported as ``ops.interp``."""
 from __future__ import annotations
 
 import numpy as np

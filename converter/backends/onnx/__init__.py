@@ -16,7 +16,8 @@ import numpy as np
 import onnx
 
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.fileio import provenance, write_bytes_atomic, write_json_atomic
+from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
+from caffe2ss.converter.provenance import provenance, sidecar_path
 
 from .export import DEFAULT_OPSET, build_model
 from .registry import CONVERTERS
@@ -86,9 +87,8 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
         layer_map.setdefault(init.name.rsplit("/", 1)[0], []).append(init.name)
     side = provenance(net, "onnx", {l.name: layer_map.get(l.name, []) for l in net.param_layers()},
                       next(iter(net.resolve_input_shapes(shapes).values()), None))
-    side.update(definition=net.definition, fork=net.fork, opset=opset, dynamic_hw=bool(dynamic_hw),
-                outputs=list(outputs.values()))
-    sidecar = out.with_name(out.name + ".json")
+    side.update(opset=opset, dynamic_hw=bool(dynamic_hw), outputs=list(outputs.values()))
+    sidecar = sidecar_path(out)
     write_bytes_atomic(out, data)
     write_json_atomic(sidecar, side)
     return [out, sidecar]

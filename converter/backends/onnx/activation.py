@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from caffe2ss.converter.layers.formulas import power_constant
+
 from .registry import register
 
 
@@ -62,9 +64,8 @@ def power(g, layer, xs, ys):
     """
     p = layer.params
     x = xs[0]
-    if np.float32(p.power) * np.float32(p.scale) == 0:  # Caffe tests the float32 product
-        with np.errstate(invalid="ignore"):  # negative shift: NaN, as Caffe's powf
-            value = np.float32(1.0) if p.power == 0 else np.float32(p.shift) ** np.float32(p.power)
+    value = power_constant(p)  # Caffe tests the float32 product; powf: NaN if shift < 0
+    if value is not None:
         fill = g.const("value", np.full((1,), value, np.float32))
         g.node("Expand", [fill, g.op("Shape", [x])], ys)
         return

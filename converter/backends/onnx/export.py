@@ -3,7 +3,6 @@ provenance in ``metadata_props``."""
 from __future__ import annotations
 
 import json
-import os
 
 import onnx
 from onnx import helper
@@ -11,7 +10,8 @@ from onnx import helper
 from caffe2ss.converter.backends import ONNX_DEFAULT_OPSET
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.layers import import_families
-from caffe2ss.converter.fileio import _version, sha256
+from caffe2ss.converter.fileio import _version
+from caffe2ss.converter.provenance import as_metadata, provenance
 from caffe2ss.converter.reader.weights import check_weights
 
 from .dynamic import probe_shapes, symbolic_shape
@@ -104,20 +104,16 @@ def _graph_name(net) -> str:
 
 
 def _metadata(net, shapes, dynamic_hw, outputs) -> dict:
-    """Provenance: sha256, fork, preprocessing, version, and the definition + fork
-    needed by :func:`load_definition` to rebuild the net."""
-    src = {k: {"path": os.path.basename(v), "sha256": sha256(v)}
-           for k, v in sorted(net.source.items())}
-    main = src.get("model") or src.get("prototxt") or {}
-    return {
-        "caffe2ss_version": _version(),
-        "sha256": main.get("sha256", ""),
-        "source": json.dumps(src, sort_keys=True),
-        "fork": net.fork,
-        "preprocessing": json.dumps(net.preprocessing.as_dict(), sort_keys=True),
-        "definition": net.definition,
-        "net_name": net.name,
-        "input_shapes": json.dumps({k: list(v) for k, v in shapes.items()}),
-        "dynamic_hw": json.dumps(bool(dynamic_hw)),
-        "outputs": json.dumps(outputs),
-    }
+    """``metadata_props``: the provenance record (:mod:`caffe2ss.converter.provenance`)
+    under its key, and its fields one by one (strings; others as JSON), plus the main
+    file's ``sha256`` and the export's ``input_shapes`` -- what ``load_converted`` reads
+    to rebuild the net."""
+    record = provenance(net, "onnx", {}, next(iter(shapes.values()), None))
+    record.update(dynamic_hw=bool(dynamic_hw), outputs=outputs)
+    props = {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+             for k, v in record.items()}
+    main = record["source"].get("model") or record["source"].get("prototxt") or {}
+    props.update(sha256=main.get("sha256", ""),
+                 input_shapes=json.dumps({k: list(v) for k, v in shapes.items()}),
+                 **as_metadata(record))
+    return props

@@ -1,6 +1,7 @@
 """DeepLab's Interp -> Slice (pad_beg/pad_end crop) + Resize(linear, align_corners)."""
 from __future__ import annotations
 
+from caffe2ss.converter.layers.formulas import interp_size
 from caffe2ss.converter.layers.interp import interp_output_size
 
 from .registry import register
@@ -14,15 +15,9 @@ def _sizes(g, p, hi, wi):
     Same rule order as the core ``interp_output_size`` (DLv2: shrink only, zoom only,
     height+width, shrink then zoom; DLv1 allows exactly one, so the order agrees).
     """
-    zoom, shrink = p.zoom_factor, p.shrink_factor
-    if shrink is not None and zoom is None:
-        return [(d - 1) // shrink + 1 for d in (hi, wi)]
-    if zoom is not None and shrink is None:
-        return [d + (d - 1) * (zoom - 1) for d in (hi, wi)]
-    if p.height is not None and p.width is not None:
-        return [p.height, p.width]
-    shrunk = [(d - 1) // shrink + 1 for d in (hi, wi)]
-    return [d + (d - 1) * (zoom - 1) for d in shrunk]
+    hw = p.height is not None and p.width is not None
+    return [interp_size(d, p.zoom_factor, p.shrink_factor, size if hw else None)
+            for d, size in ((hi, p.height), (wi, p.width))]
 
 
 @register("Interp")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from caffe2ss.converter.layers.pool import ave_divisor, pool_output_size
+from caffe2ss.converter.layers.formulas import pool_size
+from caffe2ss.converter.layers.pool import ave_divisor
 
 from .registry import register
 
@@ -18,13 +19,7 @@ FLT_MAX = np.finfo(np.float32).max
 
 def _out_size(g, size, k, s, p, ceil, clip):
     """Caffe's pooled size (ceil + clip rule) as a Dim; core formula when static."""
-    if size.static:
-        return type(size)(g, pool_output_size(size.v, k, s, p, ceil, clip))
-    a = size + (2 * p - k)
-    out = ((a + (s - 1)) // s if ceil else a // s) + 1
-    if clip:  # (any pad, both axes) the last window must start inside the image or pad
-        out = out - ((out - 1) * s).ge(size + p)
-    return out
+    return pool_size(size, k, s, p, ceil, clip, ge=lambda a, b: a.ge(b))
 
 
 def _pads(g, x, params):

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ...errors import CaffeError
+from ...provenance import sidecar_path
 from ....models.tf import rebuild as build
 from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
@@ -44,7 +45,7 @@ def load_converted(path):
     ``.weights.h5`` is there).
     """
     base = stem(path)
-    side_path = base.with_name(base.name + ".json")
+    side_path = sidecar_path(base)
     if not side_path.exists():
         raise CaffeError("no sidecar next to the converted output; it is written by "
                          "caffe2ss convert as <name>.json", file=side_path)

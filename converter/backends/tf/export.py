@@ -26,11 +26,12 @@ import tempfile
 from pathlib import Path
 
 from ... import fileio
+from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
-from .savedmodel import write_saved_model
+from . import savedmodel
 from caffe2ss.models.tf.model import attr_names
 
 SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
@@ -67,11 +68,12 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
         write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"), variables, attrs)
         signature = None
         if saved_model:
-            signature = write_saved_model(tmp / (base.name + ".savedmodel"), net, shapes_in)
+            signature = savedmodel.write_saved_model(tmp / (base.name + ".savedmodel"), net,
+                                                     shapes_in)
         written = sorted(tmp.iterdir())
         side = sidecar(net, variables, attrs, input_shape, shapes_in, written, signature)
-        fileio.write_json_atomic(tmp / (base.name + ".json"), side)
-        finals = [base.parent / p.name for p in written] + [base.with_name(base.name + ".json")]
+        fileio.write_json_atomic(sidecar_path(tmp / base.name), side)
+        finals = [base.parent / p.name for p in written] + [sidecar_path(base)]
         for final in finals:
             _replace(tmp / final.name, final)
         for old in set(base.parent.glob(glob.escape(base.name) + ".data-*-of-*")) - set(finals):
@@ -97,8 +99,7 @@ def sidecar(net, variables, attrs, given, shapes_in, written, signature) -> dict
     name = next(iter(net.inputs))
     known = given if given is not None and not isinstance(given, dict) else \
         (given or {}).get(name, net.inputs.get(name))
-    side = fileio.provenance(net, "tf", names, known)
-    side["definition"] = net.definition
+    side = provenance(net, "tf", names, known)
     side["input"]["shape_order"] = "NCHW (Caffe's); the TF model takes NHWC"
     side["tf"] = {
         "build_shape": list(shapes_in[name]),  # the shape the variables were sized at

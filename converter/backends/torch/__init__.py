@@ -14,7 +14,8 @@ import torch
 
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
-from ...fileio import provenance, write_json_atomic
+from ...fileio import write_json_atomic
+from ...provenance import provenance, sidecar_path
 from ...reader.weights import check_weights
 from . import export
 from ....models.torch.builders import BUILDERS
@@ -54,12 +55,6 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     return _forward(CaffeNet(net), net, arrays, blobs)
 
 
-def sidecar_path(weights) -> Path:
-    """``model.pt`` -> ``model.pt.json``."""
-    weights = Path(weights)
-    return weights.with_name(weights.name + ".json")
-
-
 def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]:
     """Write the state_dict (``.pt``, or ``format="safetensors"``) and its JSON sidecar.
 
@@ -76,8 +71,7 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
         net.infer_shapes({name: tuple(input_shape)} if input_shape else None)
     state = export.state_dict(net)
     meta = provenance(net, "torch", export.layer_map(net), input_shape)
-    meta["definition"] = net.definition
-    digest = export.write(state, out, fmt)
+    digest = export.write(state, out, fmt, meta)
     meta["weights"] = {"file": out.name, "format": fmt, "sha256": digest}
     side = sidecar_path(out)
     try:
@@ -103,6 +97,6 @@ def load_converted(path):
     net = load_definition(definition, fork)
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")
-    export.apply_state_dict(net, export.read(path, fmt))
+    export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))
     model = CaffeNet(net)
     return net, lambda inputs: _forward(model, net, _arrays(net, inputs), False)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ...errors import CaffeError
 from ...fileio import atomic_path, sha256
+from ...provenance import as_metadata
 from ...layers import SPECS
 from ....models.naming import module_keys
 from ....models.torch.builders import weights
@@ -61,8 +62,10 @@ def state_dict(net) -> dict:
     return state
 
 
-def write(state: dict, out, fmt: str) -> str:
+def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
     """Write ``state`` atomically as ``pt`` or ``safetensors``; return its sha256.
+
+    A safetensors header also holds the provenance ``record`` (:mod:`...provenance`).
 
     ``torch.save`` is given an open file, so the archive's inner folder is always
     ``archive`` (with a path it would be the random temporary name): the same tensors
@@ -81,7 +84,8 @@ def write(state: dict, out, fmt: str) -> str:
         else:
             from safetensors.torch import save_file
 
-            save_file(state, str(tmp), metadata={"format": "pt"})
+            meta = {"format": "pt", **(as_metadata(record) if record else {})}
+            save_file(state, str(tmp), metadata=meta)
         digest = sha256(tmp)
     return digest
 
@@ -101,9 +105,15 @@ def read(path, fmt: str) -> dict:
                          "again", file=path) from None
 
 
-def apply_state_dict(net, state: dict) -> None:
-    """Put a converted state_dict back into ``net``'s layers as Caffe blobs."""
+def apply_state_dict(net, state: dict, layer_map: dict | None = None) -> None:
+    """Put a converted state_dict back into ``net``'s layers as Caffe blobs.
+
+    ``layer_map`` (a sidecar's ``layers``) gives the keys the file was written with, so
+    files from before the naming rule changed still load; default: today's keys.
+    """
     keys = module_keys(net)
+    if layer_map:
+        keys = {name: full[0].rsplit(".", 1)[0] for name, full in layer_map.items() if full}
     expected = {f"{keys[l.name]}.{n}" for l in net.layers if l.name in keys
                 for n in param_names(l)}
     missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)

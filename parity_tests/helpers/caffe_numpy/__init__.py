@@ -1,4 +1,4 @@
-"""Caffe's layer formulas in plain numpy, written from caffe-semantics.md (not a test file).
+"""Caffe's layer formulas in plain numpy, written from docs/caffe-semantics.md (a test helper).
 
 An independent reference for the backends' one-layer tests and any other check:
 explicit windows and loops (pooling with hstart/hend, correlation per kernel tap,
@@ -7,7 +7,7 @@ Caffe's formula is float32. Every function takes numpy arrays (NCHW) and the
 converter's parameter dataclasses (``caffe2ss.converter.layers``); :func:`run_layer`
 dispatches on an IR layer and :func:`run_net` runs a whole net::
 
-    import caffe_numpy as cn
+    from helpers import caffe_numpy as cn
     y = cn.pool2d(x, layer.params)
     blobs = cn.run_net(net, {"data": x})
 """
@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from caffe_numpy_more import (absval, concat, dropout, elu, flatten, interp,  # noqa: F401
-                              interp_size, lrn, power, prelu, relu, reshape, sigmoid,
-                              slice_, softmax, tanh)
-from caffe_numpy_spatial import (FLT_MAX, batch_norm, conv2d, crop, deconv2d,  # noqa: F401
-                                 eltwise, inner_product, pool2d, pooled_size, scale)
-
-
-def _f(x):
-    return np.asarray(x, dtype=np.float64)
+from .conv import conv2d, deconv2d  # noqa: F401
+from .pool import pooled_size, pool2d  # noqa: F401
+from .crop import crop  # noqa: F401
+from .eltwise import eltwise  # noqa: F401
+from .dense import inner_product  # noqa: F401
+from .norm import batch_norm, scale, lrn  # noqa: F401
+from .activation import relu, prelu, elu, power, sigmoid, tanh, absval, dropout  # noqa: F401
+from .shape import softmax, concat, slice_, flatten, reshape  # noqa: F401
+from .interp import interp_size, interp  # noqa: F401
+from .common import FLT_MAX, _f  # noqa: F401
 
 
 def run_layer(layer, bottoms) -> list:

@@ -1,14 +1,15 @@
-"""One-layer family tests, part 2: norm, activation, shape and DeepLab's Interp (see
-test_layer_families.py), and the numpy reference itself against real Caffe."""
+"""One-layer family tests for norm, activation, shape and DeepLab's Interp (conv, pool,
+crop, eltwise and dense: test_families_conv_pool_crop_eltwise_dense.py), and the numpy
+reference itself against real Caffe."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import caffe_numpy as cn
+from helpers import caffe_numpy as cn
 from caffe2ss.converter import load
 from caffe2ss.converter.parity import compare_blobs
-from onelayer import backend, check, make_net, with_weights  # noqa: F401 (backend: fixture)
+from helpers.onelayer import backend, check, make_net, with_weights  # noqa: F401 (backend: fixture)
 
 
 def _bn_blobs(factor, c=3, seed=3):

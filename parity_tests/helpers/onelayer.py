@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import caffe_numpy as cn
+from helpers import caffe_numpy as cn
 from caffe2ss.converter import load
 from caffe2ss.converter.backends import get_backend
 from caffe2ss.converter.errors import CaffeError

@@ -44,7 +44,7 @@ def make_bn_net(tmp_path):
 
 
 def expected_variables(net) -> dict:
-    """Caffe blobs -> TF layouts, written from caffe-semantics.md sections 4, 5.4, 5.13."""
+    """Caffe blobs -> TF layouts, written from docs/caffe-semantics.md sections 4, 5.4, 5.13."""
     shapes = net.infer_shapes()
     out = {}
     for l in net.layers:

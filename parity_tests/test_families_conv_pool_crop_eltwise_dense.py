@@ -2,7 +2,7 @@
 
 Each case is a net written here as prototxt text, loaded with ``caffe2ss.converter.load``,
 given random weights, run through ``get_backend(name).run`` and compared blob by blob
-with :mod:`caffe_numpy` (written from caffe-semantics.md) at the parity tolerance.
+with :mod:`helpers.caffe_numpy` (written from docs/caffe-semantics.md) at the parity tolerance.
 Frameworks whose backend or framework is not there yet are skipped.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import caffe_numpy as cn
+from helpers import caffe_numpy as cn
 from caffe2ss.converter import load
-from onelayer import backend, check, make_net, with_weights  # noqa: F401 (backend: fixture)
+from helpers.onelayer import backend, check, make_net, with_weights  # noqa: F401 (backend: fixture)
 
 CONV = {
     "rect_kernel_stride_pad": "kernel_h: 5 kernel_w: 3 stride_h: 2 stride_w: 1 pad_h: 2 pad_w: 0",

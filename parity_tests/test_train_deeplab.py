@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from trainkit import DEEPLAB, last_miou, losses, make_voc_root, metrics, train  # noqa: E402
+from helpers.training import DEEPLAB, last_miou, losses, make_voc_root, metrics, train  # noqa: E402
 
 #: The mean loss of the last 3 logged steps must be below this fraction of the first 3's
 #: (measured: 40.4 -> 0.39, ratio 0.01; the thin net has random, large weights).

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from trainkit import FCN_INIT, losses, make_voc_root, train  # noqa: E402
+from helpers.training import FCN_INIT, losses, make_voc_root, train  # noqa: E402
 
 #: Per-step loss agreement between 1 and N ranks: the gradient all-reduce sums in a
 #: different order, so float32 rounding differs slightly; relative tolerance.

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from trainkit import FCN_INIT, FCN_NONE, make_voc_root, train  # noqa: E402
+from helpers.training import FCN_INIT, FCN_NONE, make_voc_root, train  # noqa: E402
 
 FAST = ["--steps", 1, "--batch-size", 2, "--crop", "64,64", "--workers", 0,
         "--val-split", "none"]

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("tensorflow")
 
-from trainkit import CAFFE_MIOU, FCN_INIT, last_miou, losses, make_voc_root, metrics, train  # noqa: E402
+from helpers.training import CAFFE_MIOU, FCN_INIT, last_miou, losses, make_voc_root, metrics, train  # noqa: E402
 
 #: measured: 0.5352 after 12 steps (Caffe 0.5163); see the README's Fine-tune section.
 FINETUNE_GAIN = 0.01

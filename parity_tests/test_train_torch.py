@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from trainkit import CAFFE_MIOU, DEEPLAB, FCN_INIT, FCN_NONE, last_miou, losses, make_voc_root, train  # noqa: E402
+from helpers.training import CAFFE_MIOU, DEEPLAB, FCN_INIT, FCN_NONE, last_miou, losses, make_voc_root, train  # noqa: E402
 
 #: Fine-tuning for STEPS must reach at least Caffe's mIoU plus this (measured: see the
 #: report in the README's Fine-tune section; fine-tuned 0.5361 after 12 steps).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainkit import FCN_INIT, make_voc_root
+from helpers.training import FCN_INIT, make_voc_root
 
 
 def test_crop_pads_image_with_mean_and_label_with_255():

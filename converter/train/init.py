@@ -21,8 +21,9 @@ import numpy as np
 from ..backends import get_backend
 from ..errors import CaffeError
 from ..forks import parse_text
+from ..provenance import find_sidecar
 from ..reader.load import load, load_definition
-from ..seg.predict import CAFFE_SUFFIXES, find_sidecar
+from ..seg.predict import CAFFE_SUFFIXES
 
 #: Input used to read the class count off the head when the net declares no input size.
 PROBE_SHAPE = (1, 3, 224, 224)

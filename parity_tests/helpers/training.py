@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import DATA, TRAINED
+from helpers.oracle import DATA, TRAINED
 
 EXAMPLES = TRAINED.parent
 #: Caffe's own val mIoU of the trained FCN-8s (case.json), the bar fine-tuning must clear.

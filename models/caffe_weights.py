@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..converter import load, load_definition
 from ..converter.errors import CaffeError
 
 CAFFE_SUFFIXES = (".caffemodel", ".caffemodel.h5")
@@ -35,8 +36,6 @@ def read_caffe_weights(init, prototxt=None) -> CaffeWeights:
     """Read ``init``: a ``.caffemodel`` (``prototxt`` optional: the embedded net is used
     otherwise), a converted ``.pt``/``.safetensors``, or a TF ``.weights.h5``/checkpoint
     prefix; the converted ones need their ``caffe2ss convert`` sidecar JSON beside them."""
-    from ..converter import load, load_definition
-
     path = Path(init)
     if path.name.lower().endswith(CAFFE_SUFFIXES):
         net = load(path, prototxt)

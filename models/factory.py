@@ -4,7 +4,10 @@ from __future__ import annotations
 import importlib
 
 from ..converter.errors import CaffeError
+from .caffe_weights import read_caffe_weights
+from .keymap import check
 from .registry import check_input_size, get_model
+from .tf.transfer import keras_shapes, load_keras_state
 
 
 def create(name: str, framework: str = "torch", num_classes: int = 21, init=None,
@@ -36,9 +39,6 @@ def load_init(model, entry, framework, init, args, prototxt=None, init_source=No
               reinit_classifier=False) -> dict:
     """Fill ``model`` from ``init`` through the family's key map; returns the map's
     ``fresh`` dict (model key -> why it keeps its initialisation)."""
-    from .caffe_weights import read_caffe_weights
-    from .keymap import check
-
     weights = read_caffe_weights(init, prototxt)
     source = _pick_source(entry, weights, init_source)
     module, _, fn = source.keymap.partition(":")
@@ -65,8 +65,6 @@ def _pick_source(entry, weights, wanted):
 def model_shapes(model, framework: str) -> dict:
     """Canonical key -> shape (torch state_dict names and layout, BN counters left out)."""
     if framework == "tf":
-        from .tf.transfer import keras_shapes
-
         return keras_shapes(model)
     return {k: tuple(v.shape) for k, v in model.state_dict().items()
             if not k.endswith("num_batches_tracked")}
@@ -75,8 +73,6 @@ def model_shapes(model, framework: str) -> dict:
 def load_state(model, framework: str, state: dict) -> None:
     """Assign checked canonical tensors (the rest of the model is left as it is)."""
     if framework == "tf":
-        from .tf.transfer import load_keras_state
-
         load_keras_state(model, state, strict=False)
         return
     import torch

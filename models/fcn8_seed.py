@@ -18,6 +18,8 @@ Differences from the seed (its bugs are not reproduced):
 """
 from __future__ import annotations
 
+from .factory import create
+
 
 def build_model(w, h, num_classes, dropout=.5, l2_reg=0., conv_type="ds", *,
                 softmax=True, batch_norm=True):
@@ -26,8 +28,6 @@ def build_model(w, h, num_classes, dropout=.5, l2_reg=0., conv_type="ds", *,
 
     ``dropout``: keep probability, as in the seed (0.5 drops half).
     """
-    from .factory import create
-
     name = "fastfcn8" if conv_type == "ds" else "fcn8"
     return create(name, "tf", num_classes, input_size=(h, w), conv_type=conv_type,
                   dropout=1.0 - dropout, l2_reg=l2_reg, softmax=softmax,

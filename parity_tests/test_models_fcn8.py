@@ -68,7 +68,7 @@ def test_torch_trains_one_step_with_l2_and_active_dropout(name):
     loss.backward()
     assert all(p.grad is not None for p in model.parameters())
     expected = 1e-4 * sum(float((w.detach() ** 2).sum()) for w in model.kernels())
-    assert float(model.regularization_loss()) == pytest.approx(expected, rel=1e-5)
+    assert float(model.regularization_loss().detach()) == pytest.approx(expected, rel=1e-5)
 
 
 @pytest.mark.parametrize("name", NAMES)

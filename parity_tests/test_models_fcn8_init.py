@@ -122,5 +122,7 @@ def test_models_cli_lists_the_families(capsys):
     assert listed["fcn8"]["params_2_classes"] == 134_287_302
     assert listed["fastfcn8"]["params_2_classes"] == 20_615_521
     assert [s["name"] for s in listed["fcn8"]["init_sources"]] == ["vgg16", "voc-fcn8s"]
+    assert {"fcn32s", "fcn16s", "fcn8s", "fcn8s_atonce", "deeplab_largefov"} <= set(listed)
+    assert listed["fcn8s"]["params_2_classes"] == 134_271_430
     assert main(["models"]) == 0
     assert "134,287,302" in capsys.readouterr().out

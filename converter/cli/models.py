@@ -1,6 +1,8 @@
 """``caffe2ss models``: list the model registry (logic in ``caffe2ss.models.listing``)."""
 from __future__ import annotations
 
+from ...models.listing import main as list_models
+
 HELP = "list the trainable model families: parameters, input constraint, init sources"
 
 
@@ -11,6 +13,4 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     """Print the registry (imports no framework)."""
-    from ...models.listing import main
-
-    return main(as_json=args.json)
+    return list_models(as_json=args.json)

@@ -60,8 +60,8 @@ def _register(name, summary, sources, counts):
         init_sources=sources, param_counts=counts)
 
 
-def _sources(prototxt, signature, vgg=True):
-    own = InitSource(prototxt.split("__")[1] if "__" in prototxt else prototxt, prototxt,
+def _sources(prototxt, signature, vgg=True, name=None):
+    own = InitSource(name or prototxt.split("__")[1], prototxt,
                      "caffe2ss.models.families.fcn:identity",
                      "identity (parameter names are the Caffe layer names)", signature)
     if not vgg:
@@ -86,4 +86,4 @@ _register("fcn8s_atonce", "FCN-8s-atonce (Caffe-exact forward, trainable)",
                    ("score_fr", "upscore8", "scale_pool4")), {2: 134_272_198})
 _register("deeplab_largefov", "DeepLab-LargeFOV (Caffe-exact forward, trainable)",
           _sources("tensorflow-deeplab-lfov__util__deploy.prototxt", ("fc6", "fc7"),
-                   vgg=False), {2: 20_485_954})
+                   vgg=False, name="deeplab-largefov"), {2: 20_485_954})

@@ -73,3 +73,24 @@ def test_deeplab_list(tmp_path):
     lst.write_text("/JPEGImages/nope.jpg /SegmentationClass/nope.png\n")
     with pytest.raises(CaffeError, match="line 1: image .* not found"):
         read_list(root, lst)
+
+
+def test_loss_upsamples_logits_like_eval():
+    """Logits smaller than the labels are upsampled (never the labels downsampled) with
+    the align-corners bilinear resize ``caffe2ss eval`` applies before its argmax."""
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from caffe2ss.converter.seg.prepost import resize_bilinear
+    from caffe2ss.models.torch.training.loop import seg_loss
+
+    rng = np.random.default_rng(0)
+    small = rng.normal(size=(2, 4, 9, 13)).astype(np.float32)
+    up = F.interpolate(torch.from_numpy(small), size=(65, 97), mode="bilinear",
+                       align_corners=True).numpy()
+    assert np.abs(up - resize_bilinear(small, 65, 97)).max() <= 1e-5
+    labels = torch.from_numpy(rng.integers(0, 4, (2, 65, 97)))
+    labels[:, :5] = 255
+    loss, ce, n = seg_loss(torch.from_numpy(small), labels, 1)
+    ref = F.cross_entropy(torch.from_numpy(up), labels, ignore_index=255)
+    assert int(n) == 2 * 60 * 97 and float(loss) == pytest.approx(float(ref), rel=1e-5)

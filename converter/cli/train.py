@@ -32,6 +32,12 @@ def add_arguments(p) -> None:
                    "(.pt/.safetensors/.weights.h5 with sidecar), or none (default)")
     p.add_argument("--prototxt", help="deploy net for a .caffemodel, or the architecture "
                    "for --init none")
+    p.add_argument("--model-args", metavar="JSON", help="builder keyword arguments for "
+                   "a registry model, e.g. '{\"widths\": [4, 8, 16, 32, 32], "
+                   "\"fc_width\": 64}' (recorded in final.*'s sidecar)")
+    p.add_argument("--val-crf", nargs="?", const="default", metavar="PARAMS",
+                   help="validate with the DenseCRF after the net (as caffe2ss eval "
+                   "--crf; PARAMS as there, default DeepLab's)")
     p.add_argument("--train-prototxt", help="Caffe train net: per-layer lr_mult/decay_mult")
     p.add_argument("--framework", choices=["torch", "tf"], default="torch")
     p.add_argument("--num-classes", type=int, help="classes (default: the init's head)")

@@ -10,6 +10,7 @@ from ..backends import get_backend
 from ..errors import CaffeError
 from .config import from_args, write_config
 from .plan import make_plan
+from .registry_run import run_registry, uses_caffe_net
 from .rundir import prepare
 from .tfglue import train_tf
 
@@ -31,6 +32,8 @@ def run_train(args) -> int:
     rank = int(os.environ.get("RANK", "0"))
     run_dir = prepare(cfg.out, cfg.resume) if rank == 0 else Path(cfg.out)
     plan = make_plan(cfg, world)
+    if not uses_caffe_net(cfg):
+        return run_registry(plan, run_dir, rank, world)
     if cfg.framework == "tf":
         return train_tf(plan, run_dir)
     backend = get_backend("torch")

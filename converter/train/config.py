@@ -89,9 +89,28 @@ def from_args(args) -> TrainConfig:
         momentum=args.momentum, weight_decay=args.weight_decay, val_every=args.val_every,
         checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         workers=args.workers, nproc=args.nproc, resume=args.resume,
-        deterministic=args.deterministic, no_dropout=args.no_dropout)
+        deterministic=args.deterministic, no_dropout=args.no_dropout,
+        extra={"model_args": _json_object(getattr(args, "model_args", None)),
+               "val_crf": getattr(args, "val_crf", None)})
     check(cfg)
     return cfg
+
+
+def _json_object(text) -> dict:
+    """``--model-args``: a JSON object of builder keyword arguments (default none)."""
+    if not text:
+        return {}
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise CaffeError(f"--model-args is not JSON ({e}); write e.g. "
+                         "'{\"widths\": [4, 8, 16, 32, 32]}'", field="model-args") from None
+    if not isinstance(value, dict):
+        raise CaffeError("--model-args must be a JSON object of builder arguments",
+                         field="model-args")
+    return value
 
 
 def check(cfg: TrainConfig) -> None:

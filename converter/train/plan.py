@@ -16,6 +16,7 @@ from .config import TrainConfig
 from .data import check_samples, training_samples
 from .init import InitSpec, reclass, resolve_init
 from .lrmult import layer_mults
+from .registry_run import registry_spec, uses_caffe_net
 
 #: Steps when neither --steps nor --epochs is given.
 DEFAULT_STEPS = 1000
@@ -42,9 +43,10 @@ def make_plan(cfg: TrainConfig, world_size: int = 1) -> Plan:
     """Read and check the data and the init; see the module docstring."""
     samples = training_samples(cfg.voc_root, cfg.split, cfg.data_list)
     val = voc_samples(cfg.voc_root, cfg.val_split) if cfg.val_split else []
-    spec = resolve_init(cfg.init, cfg.prototxt)
+    caffe_net = uses_caffe_net(cfg)
+    spec = resolve_init(cfg.init, cfg.prototxt) if caffe_net else registry_spec(cfg)
     n = cfg.num_classes or spec.num_classes
-    if n != spec.num_classes:
+    if caffe_net and n != spec.num_classes:
         if spec.has_weights and not cfg.reinit_classifier:
             raise CaffeError(f"the init model has {spec.num_classes} classes, --num-classes "
                              f"is {n}; pass --reinit-classifier to start the classifier "
@@ -56,7 +58,8 @@ def make_plan(cfg: TrainConfig, world_size: int = 1) -> Plan:
     if len(samples) < cfg.batch_size:
         raise CaffeError(f"the training set has {len(samples)} images, fewer than one "
                          f"batch of {cfg.batch_size}; lower --batch-size", field="batch-size")
-    mults = layer_mults(spec.net, cfg.model, spec.class_layers, cfg.train_prototxt)
+    mults = layer_mults(spec.net, cfg.model, spec.class_layers, cfg.train_prototxt) \
+        if caffe_net else {}
     plan = Plan(cfg, samples, val, spec, n, mults, 0, world_size)
     plan.total_steps = cfg.steps or (cfg.epochs * plan.steps_per_epoch() if cfg.epochs
                                      else DEFAULT_STEPS)

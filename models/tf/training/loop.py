@@ -19,6 +19,7 @@ import tensorflow as tf
 from ....converter.fileio import atomic_path
 from ....converter.seg.evaluate import evaluate
 from ....converter.seg.predict import Model
+from ....converter.train.lrmult import registry_mults
 from ....converter.train.rundir import checkpoint_path, last_checkpoint, mark_last
 from ....converter.train.runlog import RunLog
 from ....converter.train.schedule import lr_at
@@ -27,8 +28,14 @@ from .data import dataset, order
 from .strategy import make_strategy
 
 
-def _variables(model, mults: dict, wd: float):
-    """Trainable ``(variable, lr_mult, decay)`` triples; lr_mult 0 means frozen."""
+def _variables(model, mults, wd: float):
+    """Trainable ``(variable, lr_mult, decay)`` triples; lr_mult 0 means frozen.
+    ``mults`` None: a registry model (its trainable variables, :func:`registry_mults`)."""
+    if mults is None:
+        shapes = {v.path: tuple(v.shape) for v in model.trainable_variables}
+        rule = registry_mults({k.replace("kernel", "weight"): s for k, s in shapes.items()})
+        return [(v, lr, wd * d) for v, (lr, d) in zip(model.trainable_variables,
+                                                      rule.values()) if lr]
     out = []
     for name, layer in model.caffe_layers.items():
         for i, v in enumerate(getattr(layer, "_var_names", [])):
@@ -69,6 +76,8 @@ def train(plan, *, build, mults, runner_for, write_final, run_dir) -> int:
             v.assign(ck[f"o{i}"])
         step, epoch, pos = int(ck["step"]), int(ck["epoch"]), int(ck["pos"])
     out_name = plan.spec.output
+    caffe = hasattr(model, "caffe_layers")  # else a registry model: NHWC logits
+    in_name = next(iter(model.input_names)) if caffe else "data"
     hw = tuple(cfg.crop)
     pairs = order(len(plan.samples), cfg.batch_size, cfg.seed, epoch, pos, total - step)
     dist = iter(strategy.experimental_distribute_dataset(dataset(plan, pairs, hw, cfg.workers)))
@@ -78,7 +87,8 @@ def train(plan, *, build, mults, runner_for, write_final, run_dir) -> int:
     def replica_step(x, y):
         ctx = tf.distribute.get_replica_context()
         with tf.GradientTape() as tape:
-            logits = model({next(iter(model.input_names)): x}, training=True)[out_name]
+            logits = model({next(iter(model.input_names)): x}, training=True)[out_name] \
+                if caffe else model(x, training=True)
             if logits.shape[1:3] != y.shape[1:3]:
                 logits = tf.compat.v1.image.resize_bilinear(logits, y.shape[1:3],
                                                             align_corners=True)
@@ -108,7 +118,7 @@ def train(plan, *, build, mults, runner_for, write_final, run_dir) -> int:
     def run_val():
         if chief and plan.val_samples:
             m = Model(None, runner_for(model), plan.spec.preprocessing, "tf",
-                      f"{cfg.model} (training)", next(iter(model.input_names)), out_name)
+                      f"{cfg.model} (training)", in_name, out_name)
             log.validation(step, evaluate(m, cfg.voc_root, split=cfg.val_split))
 
     stop = StopFlag()

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ....converter.train.lrmult import registry_mults
 from ....converter.train.rundir import last_checkpoint
 from ....converter.train.runlog import RunLog
 from ....converter.train.schedule import lr_at
@@ -41,8 +42,13 @@ def seg_loss(logits, labels, world_size: int):
     return ce / n.clamp(min=1).to(ce.dtype) * world_size, ce.detach(), n
 
 
-def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) -> int:
-    """Train by ``plan``; returns the exit status (0 done, 130 interrupted)."""
+def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir,
+          factory=None) -> int:
+    """Train by ``plan``; returns the exit status (0 done, 130 interrupted).
+
+    ``factory``: builds the model (a registry model from ``create``) instead of the
+    class picked from ``state``; ``key_mults`` None: :func:`registry_mults` of it, and
+    ``write_final`` then gets the model rather than its state_dict."""
     cfg = plan.cfg
     rank, world, device = dist.setup()
     if cfg.deterministic:
@@ -50,7 +56,10 @@ def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) 
     torch.manual_seed(cfg.seed + rank)  # per-rank dropout masks; rank 0 = one process
     np.random.seed(cfg.seed)
     random.seed(cfg.seed)
-    model = build_model(state, fresh=fresh, seed=cfg.seed, **model_kwargs).to(device)
+    model = (factory() if factory else
+             build_model(state, fresh=fresh, seed=cfg.seed, **model_kwargs)).to(device)
+    if key_mults is None:
+        key_mults = registry_mults({k: tuple(p.shape) for k, p in model.named_parameters()})
     base_lr, total = cfg.base_lr(), plan.total_steps
     groups = param_groups(model, key_mults, base_lr, cfg.weight_decay)
     opt = make_optimizer(groups, cfg.optimizer, base_lr, cfg.momentum)
@@ -128,7 +137,8 @@ def train(plan, *, state, key_mults, fresh, model_kwargs, write_final, run_dir) 
         save()
         run_val()
         if rank == 0:
-            write_final({k: v.detach().cpu() for k, v in model.state_dict().items()})
+            write_final(model if factory else
+                        {k: v.detach().cpu() for k, v in model.state_dict().items()})
             log.close()
         dist.barrier()
         return 0

@@ -26,25 +26,27 @@ def create(name: str, framework: str = "torch", num_classes: int = 21, init=None
     """
     entry = get_model(name)
     check_input_size(entry, input_size)
-    args = {**entry.defaults, **kwargs}
+    weights = source = None
+    if init is not None:  # read first: the init source may fix builder arguments
+        weights = read_caffe_weights(init, prototxt)
+        source = _pick_source(entry, weights, init_source)
+    args = {**entry.defaults, **(source.build_args if source else {}), **kwargs}
     build = entry.builder(framework)
     model = build(num_classes, input_size=input_size, **args) if framework == "tf" else \
         build(num_classes, **args)
     if init is not None:
-        load_init(model, entry, framework, init, args, prototxt, init_source, reinit_classifier)
+        load_init(model, entry, framework, weights, args, source, reinit_classifier)
     return model
 
 
-def load_init(model, entry, framework, init, args, prototxt=None, init_source=None,
+def load_init(model, entry, framework, weights, args, source,
               reinit_classifier=False) -> dict:
-    """Fill ``model`` from ``init`` through the family's key map; returns the map's
-    ``fresh`` dict (model key -> why it keeps its initialisation)."""
-    weights = read_caffe_weights(init, prototxt)
-    source = _pick_source(entry, weights, init_source)
+    """Fill ``model`` from the Caffe ``weights`` through ``source``'s key map; returns
+    the map's ``fresh`` dict (model key -> why it keeps its initialisation)."""
     module, _, fn = source.keymap.partition(":")
     shapes = model_shapes(model, framework)
     km = getattr(importlib.import_module(module), fn)(weights, shapes, **args)
-    state = check(km, shapes, entry.name, str(init), reinit_classifier)
+    state = check(km, shapes, entry.name, str(weights.source), reinit_classifier)
     load_state(model, framework, state)
     return km.fresh
 

@@ -29,8 +29,8 @@ class Preprocessing:
 class InitSource:
     """A Caffe model the family can be initialised from, and the key map that does it.
 
-    ``keymap`` names a framework-free function ``(caffe_weights, model_keys) -> dict``
-    (``"module:function"``) that lives beside the model; ``prototxt`` names the published
+    ``keymap`` names a framework-free function ``(weights, shapes, **build_args) -> KeyMap``
+    (``"module:function"``, see :mod:`caffe2ss.models.keymap`) that lives beside the model; ``prototxt`` names the published
     deploy net it expects (a file name in the project's data or a description).
     """
 
@@ -41,6 +41,9 @@ class InitSource:
     #: Caffe layer names whose presence identifies this source (``create`` picks the
     #: first source whose signature the weights hold)
     signature: tuple = ()
+    #: builder arguments this source needs (e.g. ``{"caffe_exact": True}``: the Caffe
+    #: net's own padding and pooling); ``create`` applies them under the user's kwargs
+    build_args: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

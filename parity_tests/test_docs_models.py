@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _examples() -> list[str]:
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Trainable model families"):text.index("## Benchmarks")]
+    section = text[text.index("## Trainable model families"):text.index("### MobileNetV2-UNet")]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     return [b for b in blocks if "init=" in b and "**builder_args" not in b]
 

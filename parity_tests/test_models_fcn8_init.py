@@ -16,7 +16,7 @@ from caffe2ss.converter.errors import CaffeError  # noqa: E402
 from caffe2ss.models import create  # noqa: E402
 from caffe2ss.models.factory import model_shapes  # noqa: E402
 from caffe2ss.models.tf.transfer import keras_state  # noqa: E402
-from conftest import oracle  # noqa: E402
+from helpers.oracle import oracle  # noqa: E402
 
 TOL = 1e-4  # max |ours - caffe| <= TOL * max(1, max |caffe|)
 VGG_THIN = dict(widths=(4, 8, 16, 32, 32), fc_width=256, batch_norm=False)  # /16, as the case

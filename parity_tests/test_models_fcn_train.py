@@ -18,7 +18,7 @@ from caffe2ss.converter.parity import compare_blob  # noqa: E402
 from caffe2ss.models import create, get_model  # noqa: E402
 from caffe2ss.models.tf.transfer import keras_state, load_keras_state  # noqa: E402
 from caffe2ss.models.torch.fcn8 import count_params  # noqa: E402
-from conftest import NETS, oracle  # noqa: E402
+from helpers.oracle import NETS, oracle  # noqa: E402
 
 THIN = dict(widths=(4, 8, 16, 32, 32), fc_width=256)  # the oracle nets' widths
 SMALL = dict(widths=(4, 8, 16, 32, 32), fc_width=16)

@@ -3,20 +3,22 @@ from __future__ import annotations
 
 from ..errors import CaffeError
 from ..ir import Net
+from ..reader.storage import render as render_storage
 
 
 def describe(net: Net, input_shapes=None) -> dict:
     """The inspect JSON contract.
 
-    ``{"format", "fork", "layer_format", "inputs": {name: shape|null}, "layers": [{"name",
+    ``{"format", "fork", "fork_reason", "layer_format", "inputs": {name: shape|null}, "layers": [{"name",
     "type", "bottoms", "tops", "params": [[dims]...], "top_shapes": [[dims]...]|null}],
-    "outputs", "preprocessing", "notes", "warnings", "shape_error"}``. ``params`` are the
+    "outputs", "preprocessing", "storage", "notes", "warnings", "shape_error"}``;
+    ``storage`` (null without a caffemodel) is :func:`..reader.storage.summarize`'s. ``params`` are the
     weight shapes as Caffe holds them; ``top_shapes`` are Caffe's NCHW shapes (null when
     no input shape is known).
     """
     per_layer, shape_error = None, None
     try:
-        per_layer = net.top_shapes(input_shapes)
+        per_layer = net.top_shapes(input_shapes, require_weights=net.format != "prototxt")
         inputs = net.resolve_input_shapes(input_shapes)
     except CaffeError as e:
         if "has no declared shape" not in e.message:
@@ -26,6 +28,7 @@ def describe(net: Net, input_shapes=None) -> dict:
     return {
         "format": net.format,
         "fork": net.fork,
+        "fork_reason": net.fork_reason or None,
         "layer_format": net.layer_format,
         "name": net.name,
         "inputs": {k: list(v) if v else None for k, v in inputs.items()},
@@ -36,6 +39,7 @@ def describe(net: Net, input_shapes=None) -> dict:
             "top_shapes": [list(s) for s in per_layer[l.name]] if per_layer else None,
         } for l in net.layers if not l.synthetic],
         "preprocessing": net.preprocessing.as_dict(),
+        "storage": net.storage or None,
         "notes": list(net.notes),
         "warnings": list(net.warnings),
         "shape_error": shape_error,
@@ -51,6 +55,7 @@ def render(desc: dict) -> str:
     out = [f"net:     {desc['name'] or '(unnamed)'}",
            f"format:  {desc['format']} ({desc['layer_format']} layers)",
            f"fork:    {desc['fork']}",
+           *([f"         ({desc['fork_reason']})"] if desc.get("fork_reason") else []),
            "inputs:  " + ", ".join(f"{k} {_fmt([v]) if v else '(shape unknown)'}"
                                    for k, v in desc["inputs"].items()),
            "outputs: " + ", ".join(desc["outputs"]), ""]
@@ -65,6 +70,7 @@ def render(desc: dict) -> str:
     out.append("")
     out.append(f"preprocessing: {pre['channel_order']}, {pre['value_range']}, mean "
                f"{pre['mean'] if pre['mean'] else 'unknown'} ({pre['source']})")
+    out.extend(render_storage(desc.get("storage")))
     if desc["shape_error"]:
         out.append(f"shapes: {desc['shape_error']}")
     for n in desc["notes"]:

@@ -108,3 +108,17 @@ def build_for_training(kw: dict, framework: str, saved=None):
             model.load_state_dict(torch.load(str(saved), map_location="cpu",
                                              weights_only=True))
     return model
+
+
+def open_size_runner(model, kw: dict, framework: str):
+    """A runner for whole images: Keras models built for the crop are rebuilt with open
+    H, W (where the family allows) and given the same weights; torch models run as is."""
+    if framework != "tf":
+        return runner(model, framework)
+    kw = {**kw, "init": None, "input_size": None}
+    try:
+        twin = build_for_training(kw, "tf")
+        twin.set_weights(model.get_weights())
+    except (ValueError, TypeError):
+        twin = model
+    return runner(twin, "tf")

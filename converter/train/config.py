@@ -91,9 +91,21 @@ def from_args(args) -> TrainConfig:
         workers=args.workers, nproc=args.nproc, resume=args.resume,
         deterministic=args.deterministic, no_dropout=args.no_dropout,
         extra={"model_args": _json_object(getattr(args, "model_args", None)),
-               "val_crf": getattr(args, "val_crf", None)})
+               "val_crf": _crf_text(getattr(args, "val_crf", None))})
     check(cfg)
     return cfg
+
+
+def _crf_text(value):
+    """``--val-crf [PARAMS]``: None (off), "" (the defaults) or ``K=V,...``, checked now
+    so bad parameters fail before training."""
+    if value is None:
+        return None
+    text = "" if value == "default" else value
+    from ..seg.crf_params import CRFParams, parse_crf_params
+
+    parse_crf_params(text, CRFParams())
+    return text
 
 
 def _json_object(text) -> dict:

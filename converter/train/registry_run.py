@@ -133,7 +133,7 @@ def run_registry(plan, run_dir, rank: int, world: int) -> int:
             raise CaffeError("--framework tf needs a fixed --crop H,W", field="crop")
         trainer = importlib.import_module("caffe2ss.models.tf.training")
         return trainer.train(plan, build=factory, mults=None,
-                             runner_for=lambda m: saved_mod.runner(m, "tf"),
+                             runner_for=lambda m: saved_mod.open_size_runner(m, kw, "tf"),
                              write_final=write_final, run_dir=run_dir)
     trainer = importlib.import_module("caffe2ss.models.torch.training")
     return trainer.train(plan, state=None, key_mults=None, fresh=None, model_kwargs={},

@@ -52,16 +52,28 @@ class RunLog:
         """Log a validation (mIoU, pixel accuracy, per-class IoU) and redraw the curves."""
         self.write({"step": step, "val_miou": report["miou"],
                     "val_pixel_acc": report["pixel_acc"],
-                    "val_per_class_iou": report["per_class_iou"]})
+                    "val_per_class_iou": report["per_class_iou"],
+                    **_crf_fields(report)})
         if self.tty:
             sys.stderr.write("\n")
         sys.stderr.write(f"val step {step}: mIoU {100 * report['miou']:.2f}% pixel acc "
-                         f"{100 * report['pixel_acc']:.2f}%\n")
+                         f"{100 * report['pixel_acc']:.2f}%"
+                         + (f"; with DenseCRF mIoU {100 * report['crf']['miou']:.2f}%"
+                            if "crf" in report else "") + "\n")
         draw_curves(self.path, self.dir / "curves.png")
 
     def close(self) -> None:
         if self.tty:
             sys.stderr.write("\n")
+
+
+def _crf_fields(report: dict) -> dict:
+    """``--val-crf``: the DenseCRF scores of the same validation (``val_crf_*``)."""
+    c = report.get("crf")
+    if not c:
+        return {}
+    return {"val_crf_miou": c["miou"], "val_crf_pixel_acc": c["pixel_acc"],
+            "val_crf_per_class_iou": c["per_class_iou"], "val_crf_params": c["params"]}
 
 
 def _hms(s: float) -> str:

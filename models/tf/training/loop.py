@@ -117,9 +117,10 @@ def train(plan, *, build, mults, runner_for, write_final, run_dir) -> int:
 
     def run_val():
         if chief and plan.val_samples:
-            m = Model(None, runner_for(model), plan.spec.preprocessing, "tf",
+            m = Model(plan.spec.net, runner_for(model), plan.spec.preprocessing, "tf",
                       f"{cfg.model} (training)", in_name, out_name)
-            log.validation(step, evaluate(m, cfg.voc_root, split=cfg.val_split))
+            log.validation(step, evaluate(m, cfg.voc_root, split=cfg.val_split,
+                                          crf=cfg.extra.get("val_crf")))
 
     stop = StopFlag()
     try:

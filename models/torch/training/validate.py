@@ -1,5 +1,6 @@
 """Validation during training, through ``caffe2ss eval``'s own code path (whole images,
-one confusion matrix over the split, label 255 ignored)."""
+one confusion matrix over the split, label 255 ignored); ``--val-crf`` also scores the
+DenseCRF on the same logits, as ``caffe2ss eval --crf``."""
 from __future__ import annotations
 
 import torch
@@ -18,9 +19,10 @@ def validate(model, plan, device) -> dict:
             y = model(torch.from_numpy(inputs["data"]).to(device))
         return {"score": y.float().cpu().numpy()}
 
-    m = Model(None, runner, plan.spec.preprocessing, "torch", f"{plan.cfg.model} (training)",
+    m = Model(plan.spec.net, runner, plan.spec.preprocessing, "torch", f"{plan.cfg.model} (training)",
               "data", "score")
     try:
-        return evaluate(m, plan.cfg.voc_root, split=plan.cfg.val_split)
+        return evaluate(m, plan.cfg.voc_root, split=plan.cfg.val_split,
+                        crf=plan.cfg.extra.get("val_crf"))
     finally:
         model.train(was_training)

@@ -16,8 +16,11 @@ import json
 
 import numpy as np
 
+from ..converter.fileio import atomic_path
 from ..converter.provenance import sidecar_path
-from .factory import create
+from .caffe_weights import read_caffe_weights
+from .factory import _pick_source, create
+from .registry import get_model
 
 
 def build_saved(path, meta: dict):
@@ -66,8 +69,6 @@ def runner(model, framework: str, input_name: str = "data", output: str = "score
 def save_weights(model, framework: str, out, record: dict) -> list:
     """Write ``model``'s weights (``out``: ``final.pt`` / ``final.weights.h5``) and the
     sidecar ``record``; returns the paths written."""
-    from ..converter.fileio import atomic_path
-
     out = str(out)
     with atomic_path(out, ".weights.h5" if framework == "tf" else None) as tmp:
         if framework == "tf":
@@ -84,10 +85,6 @@ def save_weights(model, framework: str, out, record: dict) -> list:
 def build_args(name: str, init, prototxt, kwargs: dict) -> dict:
     """Every builder argument ``create`` uses for this call: the family's defaults, the
     picked init source's (e.g. ``caffe_exact``), then ``kwargs`` (what the sidecar records)."""
-    from .caffe_weights import read_caffe_weights
-    from .factory import _pick_source
-    from .registry import get_model
-
     entry = get_model(name)
     source = _pick_source(entry, read_caffe_weights(init, prototxt), None) if init else None
     return {**entry.defaults, **(source.build_args if source else {}), **kwargs}

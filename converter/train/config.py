@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import CaffeError
 from ..fileio import _version, write_json_atomic
+from ..seg.crf_params import CRFParams, parse_crf_params
 from .schedule import POLICIES
 
 
@@ -102,8 +103,6 @@ def _crf_text(value):
     if value is None:
         return None
     text = "" if value == "default" else value
-    from ..seg.crf_params import CRFParams, parse_crf_params
-
     parse_crf_params(text, CRFParams())
     return text
 

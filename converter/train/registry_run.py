@@ -18,14 +18,18 @@ weight decay reaches weights, not biases or BatchNorm (:func:`.lrmult.registry_m
 """
 from __future__ import annotations
 
+import importlib
 import json
+import sys
 from pathlib import Path
 
 from ...models.families.fcn import FROZEN
+from ...models import saved
 from ...models.registry import get_model
 from ..errors import CaffeError
 from ..provenance import find_sidecar, registry_provenance
 from ..seg.predict import CAFFE_SUFFIXES
+from .config import write_config
 from .init import InitSpec
 
 
@@ -91,11 +95,9 @@ def model_args(cfg) -> dict:
 
 def final_record(cfg, framework: str, num_classes: int, preprocessing: dict) -> dict:
     """The sidecar of ``final.*``: the registry name and every builder argument."""
-    from ...models.saved import build_args
-
     kw = create_kwargs(cfg, num_classes)
-    args = build_args(kw["name"], kw["init"], kw["prototxt"],
-                      {k: v for k, v in kw.items() if k not in _CREATE_KEYS})
+    args = saved.build_args(kw["name"], kw["init"], kw["prototxt"],
+                            {k: v for k, v in kw.items() if k not in _CREATE_KEYS})
     src = {} if kw["init"] is None else {"init": {"path": Path(str(cfg.init)).name}}
     return registry_provenance(cfg.model, framework, num_classes, args, preprocessing,
                                kw["input_size"], src)
@@ -106,26 +108,20 @@ _CREATE_KEYS = ("name", "num_classes", "init", "input_size", "prototxt", "reinit
 
 def run_registry(plan, run_dir, rank: int, world: int) -> int:
     """Train a ``create`` model (see the module docstring); the exit status."""
-    import importlib
-    import sys
-
-    from .config import write_config
-
     cfg, fw = plan.cfg, plan.cfg.framework
-    saved = cfg.init if saved_meta(cfg.init) else None
+    init_saved = cfg.init if saved_meta(cfg.init) else None
     kw = create_kwargs(cfg, plan.num_classes)
-    saved_mod = importlib.import_module("caffe2ss.models.saved")
     if rank == 0 and not cfg.resume:
         write_config(cfg, run_dir, world_size=world, num_classes=plan.num_classes,
                      total_steps=plan.total_steps, init_classes=plan.spec.num_classes)
     record = final_record(cfg, fw, plan.num_classes, plan.spec.preprocessing)
 
     def factory():
-        return saved_mod.build_for_training(kw, fw, saved)
+        return saved.build_for_training(kw, fw, init_saved)
 
     def write_final(model):
         out = Path(run_dir) / ("final.weights.h5" if fw == "tf" else "final.pt")
-        for p in saved_mod.save_weights(model, fw, out, record):
+        for p in saved.save_weights(model, fw, out, record):
             print(f"wrote {p}", file=sys.stderr)
 
     if fw == "tf":
@@ -133,7 +129,7 @@ def run_registry(plan, run_dir, rank: int, world: int) -> int:
             raise CaffeError("--framework tf needs a fixed --crop H,W", field="crop")
         trainer = importlib.import_module("caffe2ss.models.tf.training")
         return trainer.train(plan, build=factory, mults=None,
-                             runner_for=lambda m: saved_mod.open_size_runner(m, kw, "tf"),
+                             runner_for=lambda m: saved.open_size_runner(m, kw, "tf"),
                              write_final=write_final, run_dir=run_dir)
     trainer = importlib.import_module("caffe2ss.models.torch.training")
     return trainer.train(plan, state=None, key_mults=None, fresh=None, model_kwargs={},

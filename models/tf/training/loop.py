@@ -76,7 +76,7 @@ def train(plan, *, build, mults, runner_for, write_final, run_dir) -> int:
             v.assign(ck[f"o{i}"])
         step, epoch, pos = int(ck["step"]), int(ck["epoch"]), int(ck["pos"])
     out_name = plan.spec.output
-    caffe = hasattr(model, "caffe_layers")  # else a registry model: NHWC logits
+    caffe = mults is not None  # the Caffe-net rebuild; else a create() model: NHWC logits
     in_name = next(iter(model.input_names)) if caffe else "data"
     hw = tuple(cfg.crop)
     pairs = order(len(plan.samples), cfg.batch_size, cfg.seed, epoch, pos, total - step)

@@ -8,6 +8,16 @@ Schema (``version`` :data:`VERSION`)::
      "fork", "format", "net_name", "input": {"blob", "shape", "layout"}, "outputs",
      "preprocessing", "layers": {caffe layer: [output parameter names]},
      "definition", ...framework extras}
+
+Version 2 adds one optional field, for models built from the registry rather than from a
+Caffe definition (``caffe2ss train`` on fcn8, mobilenetv2_unet, ...; see
+:func:`registry_provenance`)::
+
+    "model": {"registry": name, "num_classes": N, "input_size": [H, W] | null,
+              "args": {builder keyword arguments}}
+
+Such records have no ``definition``/``layers``; readers that do not know ``model`` keep
+working on every version-1 record, and a version-1 record has no ``model``.
 """
 from __future__ import annotations
 
@@ -18,7 +28,7 @@ from pathlib import Path
 from .fileio import _version, sha256
 
 #: Version of the provenance schema; readers accept files without it (version 0).
-VERSION = 1
+VERSION = 2
 #: The metadata key holding the provenance JSON (safetensors header, ONNX metadata_props).
 METADATA_KEY = "caffe2ss_provenance"
 
@@ -52,6 +62,27 @@ def provenance(net, framework: str, layer_map: dict, input_shape=None) -> dict:
         "preprocessing": net.preprocessing.as_dict(),
         "layers": layer_map,
         "definition": net.definition,
+    }
+
+
+def registry_provenance(name: str, framework: str, num_classes: int, args: dict,
+                        preprocessing: dict, input_size=None, source: dict | None = None) -> dict:
+    """The record of a registry model's weights (``final.pt`` / ``final.weights.h5`` of
+    ``caffe2ss train``): enough for :func:`caffe2ss.models.saved.build_saved` to rebuild it."""
+    return {
+        "version": VERSION,
+        "caffe2ss_version": _version(),
+        "framework": framework,
+        "source": source or {},
+        "format": "registry",
+        "net_name": name,
+        "input": {"blob": "data", "shape": None,
+                  "layout": "NHWC" if framework == "tf" else "NCHW"},
+        "outputs": ["score"],
+        "preprocessing": preprocessing,
+        "model": {"registry": name, "num_classes": int(num_classes),
+                  "input_size": list(input_size) if input_size else None,
+                  "args": json.loads(json.dumps(args))},
     }
 
 

@@ -102,9 +102,12 @@ def validate_sidecar(meta, path=None, frameworks=("torch", "tf", "onnx")) -> dic
                          "convert the model again with this one", file=path, field="version")
     if meta.get("framework") not in frameworks:
         _fail(path, "framework", f"one of {', '.join(frameworks)}")
-    if meta.get("fork") not in FORKS:
+    registry = "model" in meta  # version 2: a registry model (caffe2ss train's final.*)
+    if registry:
+        _check_model(meta["model"], path)
+    elif meta.get("fork") not in FORKS:
         _fail(path, "fork", f"one of {', '.join(FORKS)}")
-    if not isinstance(meta.get("definition"), str) or not meta["definition"]:
+    elif not isinstance(meta.get("definition"), str) or not meta["definition"]:
         _fail(path, "definition", "the net definition (prototxt text)")
     pre = meta.get("preprocessing")
     if pre is not None:
@@ -134,8 +137,23 @@ def validate_sidecar(meta, path=None, frameworks=("torch", "tf", "onnx")) -> dic
     if "weights" in meta and not (isinstance(meta["weights"], dict) and
                                   isinstance(meta["weights"].get("format", "pt"), str)):
         _fail(path, "weights", "an object with file, format and sha256")
-    if meta["framework"] == "tf":
+    if meta["framework"] == "tf" and not registry:
         tf = meta.get("tf")
         if not isinstance(tf, dict) or not _dims(tf.get("build_shape")):
             _fail(path, "tf.build_shape", "a list of positive integers")
     return meta
+
+
+def _check_model(model, path) -> None:
+    """A version-2 ``model`` record: registry name, class count, input size, arguments."""
+    if not (isinstance(model, dict) and isinstance(model.get("registry"), str)
+            and model["registry"]):
+        _fail(path, "model.registry", "the registry name of the model")
+    n = model.get("num_classes")
+    if not (isinstance(n, int) and not isinstance(n, bool) and 0 < n < 2**31):
+        _fail(path, "model.num_classes", "a positive integer")
+    size = model.get("input_size")
+    if size is not None and not _dims(size):
+        _fail(path, "model.input_size", "null or a list of positive integers")
+    if not isinstance(model.get("args", {}), dict):
+        _fail(path, "model.args", "an object of builder keyword arguments")

@@ -1,4 +1,5 @@
-"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo, models.
+"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo, models,
+train.
 
 Frameworks are imported only by the subcommand that needs them; a missing one is a
 one-line error naming the extra to install. User errors print one line and exit 2.
@@ -29,7 +30,7 @@ exit status: 0 success, 1 parity mismatch, 2 bad input or usage"""
 
 
 #: The subcommands, in --help order; each module has HELP, add_arguments(p) and run(args).
-COMMANDS = ("inspect", "convert", "parity", "eval", "infer", "demo", "models")
+COMMANDS = ("inspect", "convert", "parity", "eval", "infer", "demo", "models", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:

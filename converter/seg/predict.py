@@ -101,6 +101,8 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
         if framework and framework != fw:
             print(printable(f"caffe2ss: note: {path.name} was converted to {fw}; running "
                             f"it with {fw}, not {framework}"), file=sys.stderr)
+        if meta.get("model"):  # a registry model (caffe2ss train's final.*): create()
+            return _open_registry(path, meta, fw, output)
         net, runner = get_backend(fw).load_converted(path)
         pre = meta.get("preprocessing") or net.preprocessing.as_dict()
         fixed = _fixed_shape(meta)
@@ -109,6 +111,22 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
                         f"0-255 {pre.get('channel_order', 'BGR')} values"), file=sys.stderr)
     return Model(net, runner, pre, fw, str(path), next(iter(net.inputs)),
                  output or _score_blob(net, path), fixed_shape=fixed)
+
+
+def _open_registry(path: Path, meta: dict, fw: str, output=None) -> Model:
+    """A registry model rebuilt by ``caffe2ss.models.create`` from the sidecar's ``model``
+    field (provenance version 2), its weights loaded; no Caffe net behind it."""
+    import importlib
+
+    saved = importlib.import_module("caffe2ss.models.saved")
+    try:
+        model = saved.build_saved(path, meta)
+    except (KeyError, ValueError, TypeError, RuntimeError, OSError) as e:
+        raise CaffeError(f"cannot rebuild the registry model {meta['model'].get('registry')!r} "
+                         f"from its sidecar: {e}", file=path) from None
+    out = output or "score"
+    return Model(None, saved.runner(model, fw, "data", out), meta.get("preprocessing") or {},
+                 fw, str(path), "data", out)
 
 
 def _fixed_shape(meta: dict):

@@ -23,6 +23,9 @@ FROZEN = {
     "fcn8s_atonce": ("upscore2", "upscore_pool4", "upscore8", "scale_pool4", "scale_pool3"),
     "deeplab_largefov": (),
 }
+#: The published train nets' classifier multipliers ``((lr, decay) weight, (lr, decay)
+#: bias)``: DeepLab's ``fc8`` trains at 10x/20x (FCN's heads at the default 1x/2x)
+CLASSIFIER_MULTS = {"deeplab_largefov": ((10.0, 1.0), (20.0, 0.0))}
 _HEADS = ("score", "upscore", "fc8")
 VOC_MEAN = (104.00699, 116.66877, 122.67892)
 

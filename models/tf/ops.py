@@ -4,8 +4,8 @@ Shared by the generic rebuild (``generic.py``) and the FCN/DeepLab classes. Each
 takes the converter's parameter objects (``caffe2ss.converter.layers``), exactly as the
 PyTorch ops of ``models/torch/ops.py`` do. Sizes are
 computed with TF ops from ``tf.shape``, so every op works for any input size, also
-inside a ``tf.function`` with unknown H and W. Element-wise, shape and Interp ops are
-in ``ops_elem.py``, ``ops_shape.py`` and ``ops_interp.py``; the layout rule is in
+inside a ``tf.function`` with unknown H and W. The other ops, blob plumbing and Interp
+are in ``ops_nonspatial.py``, ``ops_plumbing.py`` and ``ops_interp.py``; the layout rule is in
 ``layout.py``.
 """
 from __future__ import annotations

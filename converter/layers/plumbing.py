@@ -1,4 +1,4 @@
-"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and Softmax."""
+"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape (moving data, not computing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ class AxisParams:
     axis: int
 
 
-@register("Concat", family="shape", param_field="concat_param", bottoms=(1, None),
+@register("Concat", family="plumbing", param_field="concat_param", bottoms=(1, None),
           size_free=True)
 class Concat:
     shares_memory = staticmethod(lambda n_bottoms, n_tops: n_bottoms == 1)  # a copy-free view
@@ -62,7 +62,7 @@ def slice_bounds(p: SliceParams, size: int, n_tops: int, ctx=None) -> list[tuple
     return formulas.slice_bounds(p.slice_points, size, n_tops)
 
 
-@register("Slice", family="shape", param_field="slice_param", tops=(1, None),
+@register("Slice", family="plumbing", param_field="slice_param", tops=(1, None),
           size_free=True)
 class Slice:
     shares_memory = staticmethod(lambda n_bottoms, n_tops: n_tops == 1)
@@ -84,7 +84,7 @@ class Slice:
         return out
 
 
-@register("Split", family="shape", tops=(1, None), in_place=False,  # CHECKs top != bottom
+@register("Split", family="plumbing", tops=(1, None), in_place=False,  # CHECKs top != bottom
           size_free=True, shares_memory=True)
 class Split:
     @staticmethod
@@ -98,7 +98,7 @@ class FlattenParams:
     end_axis: int
 
 
-@register("Flatten", family="shape", param_field="flatten_param", in_place=False,
+@register("Flatten", family="plumbing", param_field="flatten_param", in_place=False,
           size_free=True, shares_memory=True)
 class Flatten:
     @staticmethod
@@ -157,7 +157,7 @@ def reshape_output(p: ReshapeParams, s, ctx=None) -> tuple[int, ...]:
     return tuple(out)
 
 
-@register("Reshape", family="shape", param_field="reshape_param", in_place=False,
+@register("Reshape", family="plumbing", param_field="reshape_param", in_place=False,
           shares_memory=True)
 class Reshape:
     """Not size-free (its dims are fixed numbers) and tied to the batch size."""
@@ -173,16 +173,3 @@ class Reshape:
     @staticmethod
     def infer(p: ReshapeParams, shapes, ctx):
         return [reshape_output(p, shapes[0], ctx)]
-
-
-@register("Softmax", family="shape", param_field="softmax_param", size_free=True)
-class Softmax:
-    @staticmethod
-    def parse(p: Msg, ctx):
-        return AxisParams(int(p.get("axis", 1)))  # Caffe default axis: 1 (DLv1: always 1)
-
-    @staticmethod
-    def infer(p: AxisParams, shapes, ctx):
-        canonical_axis(p.axis, len(shapes[0]), ctx)
-        return [tuple(shapes[0])]
-

@@ -1,8 +1,8 @@
-"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and Softmax."""
+"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and the shared-memory Alias."""
 from __future__ import annotations
 
 from caffe2ss.converter.layers import formulas
-from caffe2ss.converter.layers.shape import slice_bounds
+from caffe2ss.converter.layers.plumbing import slice_bounds
 
 from .registry import register
 
@@ -73,12 +73,6 @@ def reshape(g, layer, xs, ys):
     sizes = [0] * end + [g.dim(x, i) for i in range(end, rank)]
     spec = formulas.reshape_dims(sizes, p.dims, p.axis, p.num_axes)
     g.node("Reshape", [x, g.dims(spec, "shape")], ys)
-
-
-@register("Softmax")
-def softmax(g, layer, xs, ys):
-    """Per-axis softmax (ONNX opset >= 13 normalises over that single axis)."""
-    g.node("Softmax", xs, ys, axis=_axis(g, xs[0], layer.params.axis))
 
 
 @register("Alias")

@@ -79,3 +79,38 @@ def test_size_formulas_written_once_agree_with_caffes_float_rule():
                         assert pool_size(size, k, s, p, ceil, p > 0) == want
     assert interp_size(41, zoom=8) == 321 and interp_size(321, shrink=8) == 41
     assert interp_size(41, zoom=2, shrink=2) == 41 and interp_size(7, size=9) == 9
+
+
+def test_ave_divisor_written_once_is_caffes_window_loop():
+    """formulas.ave_divisor over numpy index vectors == Caffe's AVE forward loop
+    (hstart = ph*s - p, hend = min(hstart + k, H + p), pool_size counted before the
+    clip to the image), on a grid including ceil overhang and pads."""
+    import numpy as np
+
+    from caffe2ss.converter.layers.formulas import ave_divisor, pool_size
+
+    for h, w in ((7, 5), (8, 8), (3, 10)):
+        for k, s, p in ((3, 2, 1), (2, 3, 1), (3, 2, 0), (1, 3, 0), (3, 1, 2)):
+            oh, ow = (pool_size(n, k, s, p, True, p > 0) for n in (h, w))
+            want = np.zeros((oh, ow), np.int64)
+            for i in range(oh):
+                for j in range(ow):
+                    hs, ws = i * s - p, j * s - p
+                    he, we = min(hs + k, h + p), min(ws + k, w + p)
+                    want[i, j] = (he - hs) * (we - ws)
+            got = ave_divisor(np.arange(oh), np.arange(ow), h, w, (k, k), (s, s), (p, p),
+                              minimum=np.minimum, column=lambda v: v[:, None])
+            np.testing.assert_array_equal(got, want)
+
+
+def test_slice_and_reshape_bounds_written_once():
+    """formulas.slice_bounds / reshape_dims: Caffe's points, equal parts, 0 and -1."""
+    from caffe2ss.converter.layers.formulas import reshape_dims, slice_bounds
+
+    assert slice_bounds((2, 5), 9, 3) == [(0, 2), (2, 5), (5, 9)]
+    assert slice_bounds((), 12, 3) == [(0, 4), (4, 8), (8, 12)]
+    s = [2, 3, 4, 5]
+    assert reshape_dims(s, (0, -1), 0, -1) == [2, -1]
+    assert reshape_dims(s, (6,), 1, 2) == [2, 6, 5]
+    assert reshape_dims(s, (1,), -1, 0) == [2, 3, 4, 5, 1]  # axis -1 counts from ndim + 1
+    assert reshape_dims(s, (0, 0, 20), 0, -1) == [2, 3, 20]

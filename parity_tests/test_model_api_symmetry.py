@@ -14,8 +14,8 @@ pytest.importorskip("tensorflow")
 SHARED_OPS = ("conv2d", "deconv2d", "pool2d", "crop", "eltwise", "inner_product",
               "batch_norm", "power", "lrn", "relu", "prelu", "elu", "softmax", "dropout",
               "interp", "concat", "slice_", "flatten", "reshape", "reshape_like")
-TORCH_OPS = ("ops", "ops_shape")
-TF_OPS = ("ops", "ops_elem", "ops_shape", "ops_interp")
+TORCH_OPS = ("ops", "ops_plumbing")
+TF_OPS = ("ops", "ops_nonspatial", "ops_plumbing", "ops_interp")
 
 
 def _ops(framework: str, modules) -> dict:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CaffeError
+from . import formulas
 from .formulas import pool_size
 from .registry import LayerContext, Msg, register, require_4d
 
@@ -53,25 +54,24 @@ def pool_windows(size: int, k: int, s: int, p: int, out: int):
     """Caffe's window bounds per output index: (start, end) before and after clipping.
 
     Returns ``(start, end, start_clipped, end_clipped)`` int arrays where
-    ``end = min(start + k, size + p)`` (padding counts, ceil overhang does not) and the
-    clipped bounds lie inside ``[0, size)``.
+    ``end = min(start + k, size + p)`` (padding counts, ceil overhang does not; the
+    count is :func:`.formulas.pool_window_count`) and the clipped bounds lie inside
+    ``[0, size)``.
     """
     start = np.arange(out, dtype=np.int64) * s - p
-    end = np.minimum(start + k, size + p)
+    end = start + formulas.pool_window_count(np.arange(out, dtype=np.int64), size, k, s, p,
+                                             np.minimum)
     return start, end, np.maximum(start, 0), np.minimum(end, size)
 
 
 def ave_divisor(h: int, w: int, params: PoolParams) -> np.ndarray:
-    """Caffe's AVE-pool divisor for every output position, shape (out_h, out_w).
-
-    ``pool_size = (hend - hstart) * (wend - wstart)`` computed *before* clipping to
-    the image: padded cells up to ``H + pad`` count, ceil-mode overhang does not.
-    """
-    (kh, kw), (sh, sw), (ph, pw) = params.resolved(h, w)
-    oh, ow = params.output_size(h, w)
-    hs, he, _, _ = pool_windows(h, kh, sh, ph, oh)
-    ws, we, _, _ = pool_windows(w, kw, sw, pw, ow)
-    return ((he - hs)[:, None] * (we - ws)[None, :]).astype(np.float32)
+    """Caffe's AVE-pool divisor for every output position, shape (out_h, out_w):
+    ``formulas.ave_divisor`` over numpy index vectors."""
+    kernel, stride, pad = params.resolved(h, w)
+    oh, ow = (np.arange(n, dtype=np.int64) for n in params.output_size(h, w))
+    div = formulas.ave_divisor(oh, ow, h, w, kernel, stride, pad, minimum=np.minimum,
+                               column=lambda v: v[:, None])
+    return div.astype(np.float32)
 
 
 def _pool_pair(p: Msg, name: str, h: str, w: str, default: int) -> tuple[int, int]:

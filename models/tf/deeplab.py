@@ -20,9 +20,9 @@ from ..vgg16 import (DEEPLAB_FC6_DILATION, DEEPLAB_POOL5A, DEEPLAB_POOLS, DEEPLA
                      DROPOUT_RATIO, VGG16_STAGES, VGG16_WIDTHS, classifier_arg,
                      deeplab_interp, fc_width_arg)
 from . import ops
-from .layers import conv
+from .caffe_layers import conv
 from .model import CaffeModel
-from .ops_elem import dropout, relu
+from .ops_nonspatial import dropout, relu
 from .ops_interp import interp
 
 WIDTHS = VGG16_WIDTHS

@@ -18,9 +18,9 @@ from __future__ import annotations
 from ..vgg16 import (ATONCE_SCALES, DROPOUT_RATIO, FCN_CONV1_PAD, FCN_HEADS, FCN_POOL,
                      POOL_STAGE, VGG16_STAGES, VGG16_WIDTHS, fc_width_arg, fcn_crop)
 from . import ops
-from .layers import Affine, conv, deconv
+from .caffe_layers import Affine, conv, deconv
 from .model import CaffeModel
-from .ops_elem import dropout, relu
+from .ops_nonspatial import dropout, relu
 
 #: VGG16 stages: (name, number of 3x3 convolutions)
 VGG16 = VGG16_STAGES

@@ -16,7 +16,7 @@ class CaffeNet(CaffeModel):
 
     Args:
         net: the IR :class:`~caffe2ss.converter.ir.Net` (only its wiring is used here).
-        layers: Caffe layer name -> Keras layer (``caffe2ss.models.tf.layers``); a layer
+        layers: Caffe layer name -> Keras layer (``caffe2ss.models.tf.caffe_layers``); a layer
             returns a tensor or a list (one per Caffe top).
     """
 

@@ -4,8 +4,8 @@ Shared by the generic rebuild (``generic.py``) and the FCN/DeepLab classes. Each
 takes the converter's parameter objects (``caffe2ss.converter.layers``), exactly as the
 PyTorch ops of ``models/torch/ops.py`` do. Sizes are
 computed with TF ops from ``tf.shape``, so every op works for any input size, also
-inside a ``tf.function`` with unknown H and W. Element-wise, shape and Interp ops are
-in ``ops_elem.py``, ``ops_shape.py`` and ``ops_interp.py``; the layout rule is in
+inside a ``tf.function`` with unknown H and W. The other ops, blob plumbing and Interp
+are in ``ops_nonspatial.py``, ``ops_plumbing.py`` and ``ops_interp.py``; the layout rule is in
 ``layout.py``.
 """
 from __future__ import annotations
@@ -89,19 +89,12 @@ def pool_size(size, k: int, s: int, p: int, ceil: bool = True, clip: bool | None
                               ge=lambda a, b: tf.cast(a >= b, a.dtype))
 
 
-def _window_counts(size, k, s, p, n):
-    start = tf.range(n) * s - p
-    return tf.minimum(start + k, size + p) - start
-
-
 def ave_divisor(h, w, kernel, stride, pad, oh, ow):
-    """Caffe's AVE divisor map ``(1, oh, ow, 1)`` (``converter.layers.pool.ave_divisor``).
-
-    pool_size counts padded cells up to ``H + pad`` but not the ceil-mode overhang.
-    """
-    ch = _window_counts(h, kernel[0], stride[0], pad[0], oh)
-    cw = _window_counts(w, kernel[1], stride[1], pad[1], ow)
-    return tf.cast(ch[:, None] * cw[None, :], F32)[None, :, :, None]
+    """Caffe's AVE divisor map ``(1, oh, ow, 1)``: ``converter.layers.formulas.ave_divisor``
+    over TF int tensors (padded cells up to ``H + pad`` count, the ceil overhang not)."""
+    div = formulas.ave_divisor(tf.range(oh), tf.range(ow), h, w, kernel, stride, pad,
+                               minimum=tf.minimum, column=lambda v: v[:, None])
+    return tf.cast(div, F32)[None, :, :, None]
 
 
 def pool2d(x, p):

@@ -16,7 +16,7 @@ from ..vgg16 import (DEEPLAB_FC6_DILATION, DEEPLAB_POOL5A, DEEPLAB_POOLS, DEEPLA
                      DROPOUT_RATIO, VGG16_STAGES, VGG16_WIDTHS, classifier_arg,
                      deeplab_interp, fc_width_arg)
 from . import ops
-from .layers import conv
+from .caffe_modules import conv
 
 
 class DeepLabLargeFOV(nn.Module):

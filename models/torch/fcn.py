@@ -16,7 +16,7 @@ from torch import nn
 from ..vgg16 import (ATONCE_SCALES, DROPOUT_RATIO, FCN_CONV1_PAD, FCN_HEADS, FCN_POOL,
                      POOL_STAGE, VGG16_STAGES, VGG16_WIDTHS, fc_width_arg, fcn_crop)
 from . import ops
-from .layers import Scale, conv, deconv
+from .caffe_modules import Scale, conv, deconv
 
 class FCN(nn.Module):
     """The shared VGG16 trunk (pad 100 on conv1_1, ceil-mode 2x2 pools, fc6 as 7x7 conv),

@@ -17,7 +17,7 @@ from ..families.fcn import FROZEN
 from .deeplab import DeepLabLargeFOV
 from .fcn import VGG16_WIDTHS, FCN8s, FCN8sAtOnce, FCN16s, FCN32s
 from .init import bilinear_, msra_
-from .layers import Convolution, Deconvolution
+from .caffe_modules import Convolution, Deconvolution
 
 
 def init_for_training(model: nn.Module) -> nn.Module:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import tensor
+from .caffe_modules import tensor
 
 
 def bn(x, slope, bias, mean, var, eps: float):

@@ -10,7 +10,8 @@ import operator
 
 
 class Dim:
-    """A non-negative integer: a Python ``int`` or a 1-element int64 graph tensor."""
+    """A non-negative integer: a Python ``int`` or a 1-element int64 graph tensor (or an
+    int64 vector of them, e.g. output indices, that broadcasts in the same arithmetic)."""
 
     __slots__ = ("g", "v")
 

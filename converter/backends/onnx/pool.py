@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from caffe2ss.converter.layers import formulas
 from caffe2ss.converter.layers.formulas import pool_size
 from caffe2ss.converter.layers.pool import ave_divisor
 
+from .dims import Dim
 from .registry import register
 from .unpool import pool_mask
 
@@ -95,8 +97,8 @@ def _ave_ratio(g, p, x, outs):
     or None when it is 1 everywhere.
 
     Caffe's divisor counts padded cells up to H + pad but not the ceil-mode overhang
-    beyond it: ``min(k, H + 2p - o*s)`` per axis, multiplied. Static: the map from the
-    core formula; dynamic: the same in Range arithmetic on the runtime H, W.
+    beyond it. Static: the core map; dynamic: ``formulas.ave_divisor`` over Dims holding
+    Range index vectors and the runtime H, W.
     """
     kh, kw = p.kernel
     if all(o.static for o in outs):
@@ -104,15 +106,12 @@ def _ave_ratio(g, p, x, outs):
         with np.errstate(divide="ignore"):  # empty ceil window: inf * 0 = Caffe's 0/0 NaN
             ratio = np.float32(kh * kw) / ave_divisor(h, w, p)
         return None if np.all(ratio == 1) else g.const("divisor_ratio", ratio)
-    spans = []
-    for axis, out, k, s, pad in zip((2, 3), outs, p.kernel, p.stride, p.pad):
-        o = g.op("Range", [g.const("zero", 0, np.int64), g.op("Squeeze", [out.tensor()]),
-                           g.const("one", 1, np.int64)])
-        size = g.dim(x, axis)
-        span = g.op("Min", [g.const("k", k, np.int64),
-                            g.op("Sub", [(size + 2 * pad).tensor(),
-                                         g.op("Mul", [o, g.const("s", s, np.int64)])])])
-        spans.append(g.op("Cast", [span], to=1))  # 1 = FLOAT
-    col = g.op("Unsqueeze", [spans[0], g.ints([1], "axes")])
-    divisor = g.op("Mul", [col, spans[1]])  # (out_h, out_w), exact small integers
+    index = [Dim(g, g.op("Range", [g.const("zero", 0, np.int64),
+                                   g.op("Squeeze", [out.tensor()]), g.const("one", 1, np.int64)]))
+             for out in outs]
+    div = formulas.ave_divisor(*index, g.dim(x, 2), g.dim(x, 3), p.kernel, p.stride, p.pad,
+                               minimum=lambda a, b: a.min(b),
+                               column=lambda v: Dim(g, g.op("Unsqueeze",
+                                                            [v.tensor(), g.ints([1], "axes")])))
+    divisor = g.op("Cast", [div.tensor()], to=1)  # 1 = FLOAT; (out_h, out_w), exact ints
     return g.op("Div", [g.scalar(kh * kw, "kernel_area"), divisor])

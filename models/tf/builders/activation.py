@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from .. import ops_elem
-from ..layers import PReLU
+from .. import ops_nonspatial
+from ..caffe_layers import PReLU
 from .registry import TFLayer, blobs, op, register
 
 
@@ -12,7 +12,7 @@ from .registry import TFLayer, blobs, op, register
 def relu(layer, shapes) -> TFLayer:
     """Caffe ReLU with ``negative_slope``."""
     slope = layer.params.negative_slope
-    return op(layer, lambda xs, training: ops_elem.relu(xs[0], slope))
+    return op(layer, lambda xs, training: ops_nonspatial.relu(xs[0], slope))
 
 
 @register("PReLU")
@@ -33,21 +33,21 @@ def prelu(layer, shapes) -> TFLayer:
 def elu(layer, shapes) -> TFLayer:
     """Caffe ELU with ``alpha``."""
     alpha = layer.params.alpha
-    return op(layer, lambda xs, training: ops_elem.elu(xs[0], alpha))
+    return op(layer, lambda xs, training: ops_nonspatial.elu(xs[0], alpha))
 
 
 @register("Power")
 def power(layer, shapes) -> TFLayer:
     """Caffe Power ``(shift + scale * x) ** power``."""
     p = layer.params
-    return op(layer, lambda xs, training: ops_elem.power(xs[0], p))
+    return op(layer, lambda xs, training: ops_nonspatial.power(xs[0], p))
 
 
 @register("Dropout")
 def dropout(layer, shapes) -> TFLayer:
     """Caffe Dropout: identity at test time, inverted dropout when training."""
     ratio = layer.params.ratio
-    return op(layer, lambda xs, training: ops_elem.dropout(xs[0], ratio, training))
+    return op(layer, lambda xs, training: ops_nonspatial.dropout(xs[0], ratio, training))
 
 
 @register("Sigmoid")

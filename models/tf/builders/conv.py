@@ -1,7 +1,7 @@
 """Convolution and Deconvolution -> TF kernels (HWIO / conv2d_transpose layout)."""
 from __future__ import annotations
 
-from ..layers import Conv
+from ..caffe_layers import Conv
 from .registry import TFLayer, blobs, register
 
 

@@ -1,7 +1,7 @@
 """InnerProduct -> a TF dense kernel ``(K, N)``."""
 from __future__ import annotations
 
-from ..layers import Dense
+from ..caffe_layers import Dense
 from ....converter.layers.registry import count
 from .registry import TFLayer, blobs, register
 

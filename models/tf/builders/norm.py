@@ -1,8 +1,8 @@
 """BatchNorm, Scale, Bias and LRN -> TF."""
 from __future__ import annotations
 
-from .. import ops_elem
-from ..layers import Affine, BatchNorm
+from .. import ops_nonspatial
+from ..caffe_layers import Affine, BatchNorm
 from ..layout import param_layout
 from ....converter.layers.norm import batchnorm_mean_var, param_axes
 from .registry import TFLayer, blobs, op, register
@@ -61,4 +61,4 @@ def bias(layer, shapes) -> TFLayer:
 def lrn(layer, shapes) -> TFLayer:
     """Caffe LRN across or within channels (alpha is divided by the window size)."""
     p = layer.params
-    return op(layer, lambda xs, training: ops_elem.lrn(xs[0], p))
+    return op(layer, lambda xs, training: ops_nonspatial.lrn(xs[0], p))

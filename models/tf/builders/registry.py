@@ -3,7 +3,7 @@
 A converter function takes ``(layer, shapes)`` -- the IR layer and the Caffe (NCHW)
 shapes of its bottoms -- and returns a :class:`TFLayer`: the layer's weights as numpy
 arrays in TF layouts (what the checkpoint and ``.weights.h5`` store) and a factory for
-its Keras layer (``caffe2ss.models.tf.layers``), which the generic rebuild uses.
+its Keras layer (``caffe2ss.models.tf.caffe_layers``), which the generic rebuild uses.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from ....converter.errors import CaffeError
-from ..layers import Op
+from ..caffe_layers import Op
 
 #: Caffe type -> converter function.
 CONVERTERS: dict[str, Callable] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .. import ops
-from ..layers import PReLU
+from ..caffe_modules import PReLU
 from .registry import Fn, register, weights
 
 

@@ -1,7 +1,7 @@
-"""Convolution and Deconvolution -> :mod:`caffe2ss.models.torch.layers` modules."""
+"""Convolution and Deconvolution -> :mod:`caffe2ss.models.torch.caffe_modules` modules."""
 from __future__ import annotations
 
-from ..layers import Convolution, Deconvolution
+from ..caffe_modules import Convolution, Deconvolution
 from .registry import register, weights
 
 

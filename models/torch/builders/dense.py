@@ -1,7 +1,7 @@
 """InnerProduct (Caffe ``axis``; K flattened in C, H, W order)."""
 from __future__ import annotations
 
-from ..layers import InnerProduct
+from ..caffe_modules import InnerProduct
 from .registry import register, weights
 
 

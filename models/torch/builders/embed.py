@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..layers import tensor
+from ..caffe_modules import tensor
 from .registry import register, weights
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import ops
-from ..layers import BatchNorm, Scale
+from ..caffe_modules import BatchNorm, Scale
 from ....converter.layers.norm import batchnorm_mean_var
 from .registry import Fn, register, weights
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from .. import ops_ssd
-from ..layers import tensor
+from ..caffe_modules import tensor
 from .registry import Fn, register, weights
 
 

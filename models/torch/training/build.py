@@ -14,7 +14,7 @@ import math
 import torch
 
 from .. import from_state_dict
-from ..layers import Deconvolution
+from ..caffe_modules import Deconvolution
 
 
 def bilinear_kernel(channels_in: int, channels_out: int, k: int) -> torch.Tensor:

@@ -22,7 +22,8 @@ from .eltwise import eltwise  # noqa: F401
 from .dense import inner_product  # noqa: F401
 from .norm import batch_norm, scale, lrn  # noqa: F401
 from .activation import relu, prelu, elu, power, sigmoid, tanh, absval, dropout  # noqa: F401
-from .shape import softmax, concat, slice_, flatten, reshape  # noqa: F401
+from .plumbing import concat, slice_, flatten, reshape  # noqa: F401
+from .softmax import softmax  # noqa: F401
 from .interp import interp_size, interp  # noqa: F401
 from .common import FLT_MAX, _f  # noqa: F401
 

@@ -1,9 +1,10 @@
-"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and Softmax."""
+"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape (moving data, not computing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..errors import CaffeError
+from . import formulas
 from .registry import Msg, canonical_axis, count, register
 
 
@@ -12,7 +13,7 @@ class AxisParams:
     axis: int
 
 
-@register("Concat", family="shape", param_field="concat_param", bottoms=(1, None),
+@register("Concat", family="plumbing", param_field="concat_param", bottoms=(1, None),
           size_free=True)
 class Concat:
     shares_memory = staticmethod(lambda n_bottoms, n_tops: n_bottoms == 1)  # a copy-free view
@@ -44,7 +45,8 @@ class SliceParams:
 
 
 def slice_bounds(p: SliceParams, size: int, n_tops: int, ctx=None) -> list[tuple[int, int]]:
-    """[start, end) of every top along the slice axis."""
+    """[start, end) of every top along the slice axis (``formulas.slice_bounds``), with
+    Caffe's checks."""
     name = ctx.name if ctx else None
     if p.slice_points:
         if len(p.slice_points) != n_tops - 1:
@@ -54,15 +56,13 @@ def slice_bounds(p: SliceParams, size: int, n_tops: int, ctx=None) -> list[tuple
         if any(a >= b for a, b in zip(pts, pts[1:])):
             raise CaffeError(f"slice_points {p.slice_points} must increase strictly inside "
                              f"(0, {size})", layer=name, field="slice_point")
-        return list(zip(pts, pts[1:]))
-    if size % n_tops:
+    elif size % n_tops:
         raise CaffeError(f"axis size {size} does not split into {n_tops} equal parts",
                          layer=name, field="slice_point")
-    step = size // n_tops
-    return [(i * step, (i + 1) * step) for i in range(n_tops)]
+    return formulas.slice_bounds(p.slice_points, size, n_tops)
 
 
-@register("Slice", family="shape", param_field="slice_param", tops=(1, None),
+@register("Slice", family="plumbing", param_field="slice_param", tops=(1, None),
           size_free=True)
 class Slice:
     shares_memory = staticmethod(lambda n_bottoms, n_tops: n_tops == 1)
@@ -84,7 +84,7 @@ class Slice:
         return out
 
 
-@register("Split", family="shape", tops=(1, None), in_place=False,  # CHECKs top != bottom
+@register("Split", family="plumbing", tops=(1, None), in_place=False,  # CHECKs top != bottom
           size_free=True, shares_memory=True)
 class Split:
     @staticmethod
@@ -98,7 +98,7 @@ class FlattenParams:
     end_axis: int
 
 
-@register("Flatten", family="shape", param_field="flatten_param", in_place=False,
+@register("Flatten", family="plumbing", param_field="flatten_param", in_place=False,
           size_free=True, shares_memory=True)
 class Flatten:
     @staticmethod
@@ -126,29 +126,24 @@ class ReshapeParams:
 
 
 def reshape_output(p: ReshapeParams, s, ctx=None) -> tuple[int, ...]:
-    """Caffe's Reshape: ``dims`` replace axes [axis, axis+num_axes); 0 copies, -1 infers."""
+    """Caffe's Reshape: ``dims`` replace axes [axis, axis+num_axes); 0 copies, -1 infers
+    (``formulas.reshape_dims``, with Caffe's checks and the -1 resolved)."""
     name = ctx.name if ctx else None
     ndim = len(s)
-    axis = p.axis + ndim + 1 if p.axis < 0 else p.axis  # negative counts from ndim + 1
+    axis, end = formulas.reshape_span(p.axis, p.num_axes, ndim)
     if not 0 <= axis <= ndim:
         raise CaffeError(f"axis {p.axis} out of range", layer=name, field="axis")
-    end = ndim if p.num_axes == -1 else axis + p.num_axes
     if p.num_axes < -1 or end > ndim:
         raise CaffeError(f"num_axes {p.num_axes} out of range", layer=name, field="num_axes")
     if sum(d == -1 for d in p.dims) > 1:
         raise CaffeError("at most one dim may be -1", layer=name, field="shape")
-    mid = []
     for i, d in enumerate(p.dims):
-        if d == 0:
-            if axis + i >= ndim:
-                raise CaffeError(f"dim {i} is 0 (copy) but the input has no axis {axis + i}",
-                                 layer=name, field="shape")
-            mid.append(s[axis + i])
-        elif d < -1:
+        if d == 0 and axis + i >= ndim:
+            raise CaffeError(f"dim {i} is 0 (copy) but the input has no axis {axis + i}",
+                             layer=name, field="shape")
+        if d < -1:
             raise CaffeError(f"invalid dim {d}", layer=name, field="shape")
-        else:
-            mid.append(d)
-    out = list(s[:axis]) + mid + list(s[end:])
+    out = formulas.reshape_dims(s, p.dims, p.axis, p.num_axes)
     if -1 in out:
         known = count(d for d in out if d != -1)
         total = count(s)
@@ -162,7 +157,7 @@ def reshape_output(p: ReshapeParams, s, ctx=None) -> tuple[int, ...]:
     return tuple(out)
 
 
-@register("Reshape", family="shape", param_field="reshape_param", in_place=False,
+@register("Reshape", family="plumbing", param_field="reshape_param", in_place=False,
           shares_memory=True)
 class Reshape:
     """Not size-free (its dims are fixed numbers) and tied to the batch size."""
@@ -178,16 +173,3 @@ class Reshape:
     @staticmethod
     def infer(p: ReshapeParams, shapes, ctx):
         return [reshape_output(p, shapes[0], ctx)]
-
-
-@register("Softmax", family="shape", param_field="softmax_param", size_free=True)
-class Softmax:
-    @staticmethod
-    def parse(p: Msg, ctx):
-        return AxisParams(int(p.get("axis", 1)))  # Caffe default axis: 1 (DLv1: always 1)
-
-    @staticmethod
-    def infer(p: AxisParams, shapes, ctx):
-        canonical_axis(p.axis, len(shapes[0]), ctx)
-        return [tuple(shapes[0])]
-

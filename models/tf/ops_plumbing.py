@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from ...converter.layers import formulas
 from .layout import canonical, from_caffe, tf_axis, to_caffe
 
 
@@ -21,16 +22,10 @@ def concat(xs, axis: int = 1):
 def slice_(x, p, n_tops: int):
     """Caffe Slice (``p``: SliceParams): at ``slice_points`` along Caffe axis ``axis``, or
     in ``n_tops`` equal parts."""
-    points = p.slice_points
     a = tf_axis(p.axis, x.shape.rank)
     size = x.shape[a] if x.shape[a] is not None else tf.shape(x)[a]
-    if points:
-        bounds = [0, *points, size]
-    else:  # equal parts (Caffe checks that they divide)
-        step = size // n_tops
-        bounds = [i * step for i in range(n_tops + 1)]
     out = []
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in formulas.slice_bounds(p.slice_points, size, n_tops):
         begin, length = [0] * x.shape.rank, [-1] * x.shape.rank
         begin[a], length[a] = lo, hi - lo
         out.append(tf.slice(x, begin, length))
@@ -58,14 +53,9 @@ def flatten(x, p):
 def reshape(x, p):
     """Caffe Reshape (``p``: ReshapeParams): ``dims`` replace axes ``[axis,
     axis+num_axes)``; 0 copies, -1 infers."""
-    dims, axis, num_axes = p.dims, p.axis, p.num_axes
     c = to_caffe(x)
-    ndim = c.shape.rank
-    a = axis + ndim + 1 if axis < 0 else axis  # a negative axis counts from ndim + 1
-    end = ndim if num_axes == -1 else a + num_axes
-    s = _dims(c)
-    mid = [s[a + i] if d == 0 else d for i, d in enumerate(dims)]
-    return from_caffe(tf.reshape(c, s[:a] + mid + s[end:]))
+    return from_caffe(tf.reshape(c, formulas.reshape_dims(_dims(c), p.dims, p.axis,
+                                                          p.num_axes)))
 
 
 def reshape_like(x, like):

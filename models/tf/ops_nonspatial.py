@@ -1,5 +1,6 @@
-"""Caffe-exact element-wise ops in TensorFlow: Eltwise, InnerProduct, BatchNorm, Scale/Bias,
-LRN, Softmax and the activations. Tensors follow ``layout.py`` (4-D NHWC, else Caffe order).
+"""Caffe-exact TensorFlow ops other than the spatial ones (convolution, pooling, crop:
+``ops.py``): Eltwise, InnerProduct, BatchNorm, Scale/Bias, LRN, Softmax, the
+activations. Tensors follow ``layout.py`` (4-D NHWC, else Caffe order).
 """
 from __future__ import annotations
 

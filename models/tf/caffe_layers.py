@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from ...converter.layers.conv import ConvParams
-from . import ops, ops_elem
+from . import ops, ops_nonspatial
 from .layout import to_caffe
 from .model import CaffeLayer
 
@@ -51,7 +51,7 @@ class Conv(CaffeLayer):
 
 def conv(name, cin, cout, k, *, pad=0, stride=1, dilation=1, group=1, bias=True,
          trainable=True) -> Conv:
-    """A square Caffe convolution, written as in a prototxt (as ``models.torch.layers.conv``)."""
+    """A square Caffe convolution, written as in a prototxt (as ``models.torch.caffe_modules.conv``)."""
     return Conv(name, cin, ConvParams(cout, (k, k), (stride, stride), (pad, pad),
                                       (dilation, dilation), group, bias), trainable=trainable)
 
@@ -74,7 +74,7 @@ class Dense(CaffeLayer):
         self.built = True
 
     def call(self, inputs):
-        return ops_elem.inner_product(_first(inputs), self.kernel, getattr(self, "bias", None),
+        return ops_nonspatial.inner_product(_first(inputs), self.kernel, getattr(self, "bias", None),
                                       self.p)
 
 
@@ -89,7 +89,7 @@ class BatchNorm(CaffeLayer):
         self.built = True
 
     def call(self, inputs):
-        return ops_elem.batch_norm(_first(inputs), self.moving_mean, self.moving_variance,
+        return ops_nonspatial.batch_norm(_first(inputs), self.moving_mean, self.moving_variance,
                                    self.eps)
 
 
@@ -118,7 +118,7 @@ class Affine(CaffeLayer):
             p[self.from_bottom] = tf.transpose(to_caffe(inputs[1]), self.perm)
         gamma = p.get("gamma")
         beta = p.get("beta", p.get("bias"))
-        return ops_elem.affine(x, gamma, beta, self.axes)
+        return ops_nonspatial.affine(x, gamma, beta, self.axes)
 
 
 class PReLU(CaffeLayer):
@@ -130,7 +130,7 @@ class PReLU(CaffeLayer):
         self.built = True
 
     def call(self, inputs):
-        return ops_elem.prelu(_first(inputs), self.alpha)
+        return ops_nonspatial.prelu(_first(inputs), self.alpha)
 
 
 class Op(CaffeLayer):

@@ -1,6 +1,6 @@
-"""One-layer family tests for norm, activation, shape and DeepLab's Interp (conv, pool,
-crop, eltwise and dense: test_families_conv_pool_crop_eltwise_dense.py), and the numpy
-reference itself against real Caffe."""
+"""One-layer family tests for norm, activation, softmax, blob plumbing and DeepLab's
+Interp (conv, pool, crop, eltwise and dense: test_families_conv_pool_crop_eltwise_dense.py),
+and the numpy reference itself against real Caffe."""
 from __future__ import annotations
 
 import numpy as np

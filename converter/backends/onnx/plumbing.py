@@ -1,7 +1,8 @@
-"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and Softmax."""
+"""Blob plumbing: Concat, Slice, Split, Flatten, Reshape, and the shared-memory Alias."""
 from __future__ import annotations
 
-from caffe2ss.converter.layers.shape import slice_bounds
+from caffe2ss.converter.layers import formulas
+from caffe2ss.converter.layers.plumbing import slice_bounds
 
 from .registry import register
 
@@ -33,7 +34,7 @@ def slice_(g, layer, xs, ys):
         bounds = slice_bounds(layer.params, INT64_MAX, n)  # last end: to the axis end
     else:
         size = g.dim(x, axis)  # equal parts of the runtime size (Caffe checks n | size)
-        bounds = [(size * i // n, size * (i + 1) // n) for i in range(n)]
+        bounds = formulas.slice_bounds((), size, n)
     for (a, b), y in zip(bounds, ys):
         g.node("Slice", [x, g.dims([a], "starts"), g.dims([b], "ends"),
                          g.ints([axis], "axes")], [y])
@@ -67,16 +68,11 @@ def reshape(g, layer, xs, ys):
     p = layer.params
     x = xs[0]
     rank = g.rank(x)
-    axis = p.axis + rank + 1 if p.axis < 0 else p.axis  # negative counts from rank + 1
-    end = rank if p.num_axes == -1 else axis + p.num_axes
-    spec = [0] * axis + list(p.dims) + [g.dim(x, i) for i in range(end, rank)]
+    _, end = formulas.reshape_span(p.axis, p.num_axes, rank)
+    # every axis before `end` is ONNX's 0 (copy at the same index); later ones shift
+    sizes = [0] * end + [g.dim(x, i) for i in range(end, rank)]
+    spec = formulas.reshape_dims(sizes, p.dims, p.axis, p.num_axes)
     g.node("Reshape", [x, g.dims(spec, "shape")], ys)
-
-
-@register("Softmax")
-def softmax(g, layer, xs, ys):
-    """Per-axis softmax (ONNX opset >= 13 normalises over that single axis)."""
-    g.node("Softmax", xs, ys, axis=_axis(g, xs[0], layer.params.axis))
 
 
 @register("Alias")

@@ -1,16 +1,9 @@
-"""Caffe's formulas in numpy: Softmax and blob plumbing: Concat, Slice, Flatten, Reshape (5.7, 5.11)."""
+"""Caffe's formulas in numpy: blob plumbing: Concat, Slice, Flatten, Reshape (5.11)."""
 from __future__ import annotations
 
 import numpy as np
 
 from .common import _axis, _f
-
-
-def softmax(x, p):
-    x = _f(x)
-    a = _axis(p.axis, x.ndim)
-    e = np.exp(x - x.max(axis=a, keepdims=True))
-    return e / e.sum(axis=a, keepdims=True)
 
 
 def concat(xs, p):

@@ -1,10 +1,10 @@
 """Caffe blob plumbing in PyTorch (NCHW): Concat, Slice, Flatten, Reshape, and the
-reshape that shared memory needs. Same signatures as ``models/tf/ops_shape.py``."""
+reshape that shared memory needs. Same signatures as ``models/tf/ops_plumbing.py``."""
 from __future__ import annotations
 
 import torch
 
-from ...converter.layers.shape import reshape_output, slice_bounds
+from ...converter.layers.plumbing import reshape_output, slice_bounds
 
 
 def _axis(axis: int, ndim: int) -> int:

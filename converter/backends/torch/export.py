@@ -11,10 +11,12 @@ layer map records every key.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ...errors import CaffeError
-from ...fileio import atomic_path, deferred_interrupt, sha256
+from ...fileio import _umask, atomic_path, deferred_interrupt, sha256
 from ...provenance import as_metadata
 from ...layers import SPECS
 from ....models.naming import module_keys
@@ -86,6 +88,7 @@ def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
 
             meta = {"format": "pt", **(as_metadata(record) if record else {})}
             save_file(state, str(tmp), metadata=meta)
+            os.chmod(tmp, 0o666 & ~_umask())  # safetensors may recreate it 0600
         digest = sha256(tmp)
     return digest
 

@@ -61,9 +61,12 @@ def apply_overrides(net, args) -> None:
 
 def describe_preprocessing(pre: dict) -> str:
     """One line: order, mean, scale, range and source."""
+    source = pre.get("source")
+    if source in (None, "", "unknown"):
+        source = "default: nothing in the model or its files says otherwise"
     mean = pre.get("mean")
     mean_s = "no mean" if mean is None else "mean " + ",".join(f"{m:g}" for m in mean)
     return printable(f"preprocessing: {pre.get('channel_order', 'BGR')}, {mean_s}, scale "
                      f"{float(pre.get('scale', 1.0) or 1.0):g}, input range "
                      f"{pre.get('value_range', '0-255')} (source: "
-                     f"{pre.get('source', 'unknown')})")
+                     f"{source})")

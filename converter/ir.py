@@ -79,6 +79,8 @@ class Net:
     inputs: dict[str, Optional[Shape]]
     layers: list[Layer]
     fork: str = "bvlc"
+    #: why this fork was chosen, when the bytes alone were ambiguous (e.g. pooling 13)
+    fork_reason: str = ""
     #: "caffemodel", "prototxt" or "prototxt+caffemodel".
     format: str = "caffemodel"
     #: wire format of the definition: "V2" (layer), "V1" (layers) or "V0".
@@ -90,6 +92,15 @@ class Net:
     #: the net definition as prototxt text (no weights), in the ``fork``'s schema; lets
     #: a converted output be rebuilt without the original files.
     definition: str = ""
+    #: weighted layers dropped because they consume labels or dropped blobs (a converter
+    #: refuses to write such a net: see ``reader.weights.check_weights``)
+    dropped_weighted: list[str] = field(default_factory=list)
+    #: names of the caffemodel's layers that carry weights (empty without a caffemodel)
+    source_weighted: list[str] = field(default_factory=list)
+    #: how the caffemodel stores its weights (``reader.storage``); {} without one
+    storage: dict = field(default_factory=dict)
+    #: DeepLab's DenseCRF post-processing read from the net (a ``CRFParams``), or None.
+    crf: Optional[Any] = None
 
     # ------------------------------------------------------------------ queries
     def layer(self, name: str) -> Layer:
@@ -163,8 +174,13 @@ class Net:
         """
         return infer_shapes(self, self.resolve_input_shapes(input_shapes))
 
-    def top_shapes(self, input_shapes=None) -> dict[str, list[Shape]]:
-        """Layer name -> the shapes of its tops as that layer produces them."""
+    def top_shapes(self, input_shapes=None, require_weights=False) -> dict[str, list[Shape]]:
+        """Layer name -> the shapes of its tops as that layer produces them.
+
+        ``require_weights``: a weighted layer without weights is an error (see
+        :func:`.shapes.infer_shapes`).
+        """
         per_layer: dict[str, list[Shape]] = {}
-        infer_shapes(self, self.resolve_input_shapes(input_shapes), per_layer=per_layer)
+        infer_shapes(self, self.resolve_input_shapes(input_shapes), per_layer=per_layer,
+                     require_weights=require_weights)
         return per_layer

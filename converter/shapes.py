@@ -29,11 +29,30 @@ def check_size(shape, what: str, layer=None) -> None:
             f"{MAX_BLOB_ELEMENTS}; use a smaller input shape", layer=layer, field="shape")
 
 
-def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None) -> dict:
+def missing_weights(net) -> list[str]:
+    """Names of layers that need weights (their spec says) the file does not provide."""
+    return [l.name for l in net.layers
+            if l.type in SPECS and SPECS[l.type].weighted(l.params) and not l.blobs]
+
+
+def missing_error(net) -> CaffeError | None:
+    """The error naming every layer without its weights (None if none is missing)."""
+    missing = missing_weights(net)
+    if not missing:
+        return None
+    return CaffeError(f"no weights for {', '.join(repr(m) for m in missing)}: give the "
+                      ".caffemodel these layers were trained in (weights are matched by "
+                      "layer name)", layer=missing[0], field="blobs")
+
+
+def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
+                 require_weights: bool = False) -> dict:
     """Return blob name -> shape (final value for in-place blobs).
 
     ``per_layer`` (optional dict) is filled with layer name -> list of top shapes.
     Weight blobs of ``strict_dim: false`` layers are reshaped in place to Caffe's shape.
+    ``require_weights``: a layer that needs weights and has none is an error too, so
+    the first disagreement with the caffemodel in layer order is the one reported.
     """
     shapes = dict(input_shapes)
     for layer in net.layers:
@@ -50,6 +69,10 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None) -> dict
             shapes[t] = tuple(int(d) for d in s)
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
+        if require_weights and not layer.blobs:
+            err = missing_error(net)
+            if err is not None and err.layer == layer.name:
+                raise err
         check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))
     return shapes
 

@@ -29,8 +29,8 @@ class Preprocessing:
 class InitSource:
     """A Caffe model the family can be initialised from, and the key map that does it.
 
-    ``keymap`` names a framework-free function ``(caffe_weights, model_keys) -> dict``
-    (``"module:function"``) that lives beside the model; ``prototxt`` names the published
+    ``keymap`` names a framework-free function ``(weights, shapes, **build_args) -> KeyMap``
+    (``"module:function"``, see :mod:`caffe2ss.models.keymap`) that lives beside the model; ``prototxt`` names the published
     deploy net it expects (a file name in the project's data or a description).
     """
 
@@ -38,6 +38,12 @@ class InitSource:
     prototxt: str
     keymap: str
     note: str = ""
+    #: Caffe layer names whose presence identifies this source (``create`` picks the
+    #: first source whose signature the weights hold)
+    signature: tuple = ()
+    #: builder arguments this source needs (e.g. ``{"caffe_exact": True}``: the Caffe
+    #: net's own padding and pooling); ``create`` applies them under the user's kwargs
+    build_args: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,27 @@ class ModelEntry:
     #: documented parameter counts, {num_classes: count} (torch counts BN running stats)
     param_counts: dict = field(default_factory=dict)
     defaults: dict = field(default_factory=dict)  # extra builder kwargs, e.g. conv_type
+
+    def describe(self) -> dict:
+        """Framework-free summary: name, documented parameter count for 2 classes,
+        input constraint, preprocessing and init sources (``caffe2ss models``)."""
+        m = self.input_multiple
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "params_2_classes": self.param_counts.get(2),
+            "param_counts": {str(k): v for k, v in sorted(self.param_counts.items())},
+            "num_classes": self.num_classes,
+            "input": "any size" if m == 1 else f"H, W multiples of {m}",
+            "input_multiple": m,
+            "preprocessing": {"channel_order": self.preprocessing.channel_order,
+                              "mean": list(self.preprocessing.mean),
+                              "scale": self.preprocessing.scale,
+                              "input_range": self.preprocessing.input_range},
+            "init_sources": [{"name": s.name, "prototxt": s.prototxt, "note": s.note}
+                             for s in self.init_sources],
+            "defaults": dict(self.defaults),
+        }
 
     def builder(self, framework: str):
         """The builder function for ``framework`` ("torch" or "tf"), imported now."""

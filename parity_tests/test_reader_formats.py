@@ -92,10 +92,10 @@ def test_vgg16_v1_prototxt():
     assert types == {"Convolution", "ReLU", "Pooling", "InnerProduct", "Dropout", "Softmax"}
     assert len([l for l in net.layers if l.type == "Convolution"]) == 13
     s = net.infer_shapes()
-    # this published copy pools with kernel 2, *stride 1*: ceil((224 - 2) / 1) + 1 = 223 ...
-    assert net.layer("pool1").params.stride == (1, 1)
-    assert [s[f"pool{i}"][2] for i in range(1, 6)] == [223, 222, 221, 220, 219]
-    assert s["pool5"] == (10, 512, 219, 219) and s["fc6"] == (10, 4096)
+    # the published net pools with kernel 2, stride 2: 224 -> 112 -> 56 -> 28 -> 14 -> 7
+    assert net.layer("pool1").params.stride == (2, 2)
+    assert [s[f"pool{i}"][2] for i in range(1, 6)] == [112, 56, 28, 14, 7]
+    assert s["pool5"] == (10, 512, 7, 7) and s["fc6"] == (10, 4096)
     assert s["fc8"] == s["prob"] == (10, 1000)
 
 

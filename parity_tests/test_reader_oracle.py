@@ -38,13 +38,15 @@ def test_inferred_shapes_equal_caffe_blobs(oracle_case):
     net = oracle_case.load()
     shapes = net.infer_shapes(_input(oracle_case))
     want = {k: tuple(v) for k, v in oracle_case.meta["blob_shapes"].items()}
-    blobs = oracle_case.blobs
-    assert set(blobs) == set(want)
+    blobs = oracle_case.blobs  # every blob, or a kept subset (vgg16_thin: see data README)
+    assert set(blobs) <= set(want) and oracle_case.meta["output_blob"] in blobs
     assert set(want) <= set(shapes), set(want) - set(shapes)
     # every blob we infer is one Caffe has (train-only blobs such as labels are gone)
     assert set(shapes) <= set(want), set(shapes) - set(want)
     for name, shape in want.items():
-        assert shapes[name] == shape == blobs[name].shape, name
+        assert shapes[name] == shape, name
+    for name, blob in blobs.items():
+        assert blob.shape == want[name], name
     assert shapes[oracle_case.meta["output_blob"]] == tuple(oracle_case.meta["output_shape"])
 
 

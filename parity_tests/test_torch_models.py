@@ -76,7 +76,7 @@ def test_fcn16s_matches_the_generic_rebuild_of_the_published_net():
     if not FCN16S_VAL.exists():
         pytest.skip("shared reference nets are not available")
     torch.manual_seed(0)
-    model = FCN16s(5, THIN, 64)
+    model = FCN16s(5, THIN, 64).eval()  # drop6/drop7 are active in train mode
     with torch.no_grad():
         for p in model.parameters():
             p.normal_(0, 0.3)

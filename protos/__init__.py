@@ -1,6 +1,6 @@
 """Protobuf schemas for reading Caffe files without Caffe.
 
-Three proto2 schemas, each compiled into a ``*_pb2`` module by
+Four proto2 schemas, each compiled into a ``*_pb2`` module by
 ``tools/gen_protos.py`` (do not edit the generated modules by hand):
 
 * ``caffe.proto`` -> :mod:`caffe_pb2` (package ``caffe``): BVLC Caffe master.
@@ -15,9 +15,12 @@ Three proto2 schemas, each compiled into a ``*_pb2`` module by
   DeepLab v2 fork (deeplab-public-ver2). BVLC layout, but LayerParameter
   143-151 carry DeepLab parameters (143 = interp_param where BVLC has
   input_param).
+* ``ceil_mode.proto`` -> :mod:`ceil_mode_pb2` (package ``caffe_ceil``): BVLC with
+  PoolingParameter 13 as ``bool ceil_mode`` (default true) instead of the
+  ``round_mode`` enum (CEIL = 0): DenseNet-Caffe, PSPNet-era forks, the oracle build.
 
 The DeepLab schemas import the BVLC one for the messages they share, so weights
-(``BlobProto``) read identically with all three. The schemas reuse field
+(``BlobProto``) read identically with all four. The schemas reuse field
 numbers with different meanings: pick the schema that matches the file's
 origin (see docs/caffe-semantics.md, section 9, "Cross-fork hazards").
 
@@ -27,7 +30,9 @@ origin (see docs/caffe-semantics.md, section 9, "Cross-fork hazards").
 from . import caffe_pb2
 from . import deeplab_v1_pb2
 from . import deeplab_v2_pb2
+from . import ceil_mode_pb2
 
-SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2}
+SCHEMAS = {"bvlc": caffe_pb2, "deeplab_v1": deeplab_v1_pb2, "deeplab_v2": deeplab_v2_pb2,
+           "ceil_mode": ceil_mode_pb2}
 
-__all__ = ["SCHEMAS", "caffe_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2"]
+__all__ = ["SCHEMAS", "caffe_pb2", "ceil_mode_pb2", "deeplab_v1_pb2", "deeplab_v2_pb2"]

@@ -1,9 +1,9 @@
 """Regenerate the committed protobuf modules in ``protos/``.
 
-The three schemas ``protos/caffe.proto`` (BVLC), ``protos/deeplab_v1.proto``
-and ``protos/deeplab_v2.proto`` are compiled with grpcio-tools' bundled protoc
-(``python -m grpc_tools.protoc -I protos --python_out=<tmp>``) into a temporary
-directory. protoc writes the cross-file import of the DeepLab schemas as a bare
+The schemas ``protos/caffe.proto`` (BVLC), ``protos/deeplab_v1.proto``,
+``protos/deeplab_v2.proto`` and ``protos/ceil_mode.proto`` are compiled with
+grpcio-tools' bundled protoc (``python -m grpc_tools.protoc -I protos --python_out=<tmp>``) into a temporary
+directory. protoc writes the cross-file import of the fork schemas as a bare
 ``import caffe_pb2 as caffe__pb2``; that line is rewritten to the
 package-relative ``from . import caffe_pb2 as caffe__pb2`` so the modules work
 as ``caffe2ss.protos``. The results are then copied to ``protos/``.
@@ -26,7 +26,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROTO_DIR = os.path.join(REPO, "protos")
-SCHEMAS = ("caffe.proto", "deeplab_v1.proto", "deeplab_v2.proto")
+SCHEMAS = ("caffe.proto", "deeplab_v1.proto", "deeplab_v2.proto", "ceil_mode.proto")
 
 # protoc's import of a sibling generated module, e.g.
 # "import caffe_pb2 as caffe__pb2"; only names of our own schemas are touched.

@@ -25,11 +25,33 @@ def add_model_args(p, converted: bool = False) -> None:
                    help="force the Caffe fork's schema (default: detected from the file)")
 
 
+def add_input_arg(p, flag: str = "--input") -> None:
+    """``--input NAME[,NAME]``: the data-layer top(s) to use as the net's input."""
+    p.add_argument(flag, dest="input_names", metavar="NAME[,NAME]",
+                   help="the net's input blob(s) when its data layers offer several "
+                   "candidates (default: chosen by use)")
+
+
+def input_names(args) -> list[str] | None:
+    """The names given with ``--input`` (None when not given)."""
+    text = getattr(args, "input_names", None)
+    return [n.strip() for n in text.split(",") if n.strip()] if text else None
+
+
 def add_framework_arg(p) -> None:
     """--framework for eval/infer."""
     p.add_argument("--framework", choices=framework_list(),
                    help="framework to run a .caffemodel in (default torch; a converted "
                    "output runs in its own framework)")
+
+
+def add_crf_args(p, what: str) -> None:
+    """--crf and --crf-params for eval/infer (DeepLab's dense CRF post-processing)."""
+    p.add_argument("--crf", action="store_true", help=what + "; parameters: the net's "
+                   "DenseCRF layer if it has one, else DeepLab-LargeFOV's")
+    p.add_argument("--crf-params", metavar="K=V,...", help="override CRF parameters, e.g. "
+                   "bi_w=4,bi_xy_std=121,bi_rgb_std=5,pos_w=3,pos_xy_std=3,iterations=10 "
+                   "(any subset; implies --crf)")
 
 
 def parse_shape(text: str) -> dict:

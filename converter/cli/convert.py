@@ -8,7 +8,9 @@ from ..backends import ONNX_DEFAULT_OPSET, get_backend
 from ..errors import CaffeError, printable
 from ..outpaths import check_outputs
 from ..reader.load import load
-from .common import add_model_args, framework_list, input_shapes
+from ..reader.weights import check_weights
+from .common import (add_input_arg, add_model_args, framework_list, input_names,
+                     input_shapes)
 from .preproc import add_preprocessing_args, apply_overrides, describe_preprocessing
 from .progress import Steps
 from .recognize import refuse_converted
@@ -28,6 +30,7 @@ _SUFFIX_OWNER = {".onnx": "onnx", ".pt": "torch", ".pth": "torch", ".safetensors
 def add_arguments(p) -> None:
     """The ``convert`` options; the ONNX opset default is the backend registry's."""
     add_model_args(p)
+    add_input_arg(p)
     p.add_argument("--to", required=True, choices=framework_list(), help="target framework")
     p.add_argument("-o", "--output", required=True, help="output path (torch/onnx: a file, "
                    "tf: a prefix); its folder must exist")
@@ -75,15 +78,18 @@ def run(args) -> int:
     check_outputs(args.to, Path(args.output), [args.model, args.prototxt])
     steps = Steps(json_mode=False)
     steps.start(f"read {args.model}", args.model)
-    net = load(args.model, args.prototxt, args.fork)
+    net = load(args.model, args.prototxt, args.fork, input_names(args))
     steps.done()
     print(printable(f"read {args.model}: fork {net.fork}, {len(net.layers)} layers, "
                     f"inputs {dict(net.inputs)}"), file=sys.stderr)
+    if net.fork_reason:
+        print(printable(f"note: {net.fork_reason}"), file=sys.stderr)
     for note in net.notes:
         print(printable(f"note: {note}"), file=sys.stderr)
     for warning in net.warnings:
         print(printable(f"warning: {warning}"), file=sys.stderr)
     shapes = input_shapes(net, args)
+    check_weights(net, shapes)  # the same first disagreement as `inspect` reports
     apply_overrides(net, args)
     print(describe_preprocessing(net.preprocessing.as_dict()), file=sys.stderr)
     input_shape = next(iter(shapes.values())) if shapes else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..reader.load import load
-from .common import add_model_args, input_shapes
+from .common import add_input_arg, add_model_args, input_names, input_shapes
 from .describe import describe, render
 from .inspect_converted import converted_report, render_converted
 from .recognize import converted_kind, converted_model
@@ -18,6 +18,7 @@ EXAMPLES = """  caffe2ss inspect examples/trained_fcn8s_shapes/weights.caffemode
 def add_arguments(p) -> None:
     """The ``inspect`` options."""
     add_model_args(p, converted=True)
+    add_input_arg(p)
     p.add_argument("--input-shape", help="N,C,H,W (or name=N,C,H,W) for the shape column "
                    "(default: the declared shape)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -30,7 +31,7 @@ def run(args) -> int:
         meta = converted_report(converted, converted_kind(args.model))
         print(json.dumps(meta, indent=2) if args.json else render_converted(meta))
         return 0
-    net = load(args.model, args.prototxt, args.fork)
+    net = load(args.model, args.prototxt, args.fork, input_names(args))
     desc = describe(net, input_shapes(net, args))
     print(json.dumps(desc, indent=2) if args.json else render(desc))
     return 0

@@ -1,4 +1,4 @@
-"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo.
+"""The ``caffe2ss`` command line: inspect, convert, parity, eval, infer, demo, models.
 
 Frameworks are imported only by the subcommand that needs them; a missing one is a
 one-line error naming the extra to install. User errors print one line and exit 2.
@@ -25,13 +25,14 @@ EPILOG = """examples:
   caffe2ss eval fcn8s.caffemodel --prototxt deploy.prototxt --voc-root VOC2012 --framework torch
   caffe2ss infer fcn8s.pt image.jpg photos/ -o masks --overlay
   caffe2ss demo
+  caffe2ss models --json
   python -m caffe2ss --version
 
 """
 
 
 #: The subcommands, in --help order; each module has HELP, add_arguments(p) and run(args).
-COMMANDS = ("inspect", "convert", "parity", "eval", "infer", "demo")
+COMMANDS = ("inspect", "convert", "parity", "eval", "infer", "demo", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

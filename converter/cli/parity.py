@@ -29,8 +29,9 @@ HELP = "compare the rebuilt net with Caffe's blobs (CI gate)"
 def add_arguments(p) -> None:
     """The ``parity`` options."""
     add_model_args(p)
-    p.add_argument("--input", help="NCHW float32 .npy fed to the net's input (default: "
-                   "none; give it with --reference)")
+    p.add_argument("--input", help="NCHW float32 .npy fed to the net's input; NAME=X.npy "
+                   "also names the input blob (when the data layers offer several) "
+                   "(default: none; give it with --reference)")
     p.add_argument("--reference", help=".npz of Caffe blobs keyed by blob name (default: "
                    "none)")
     p.add_argument("--frameworks", default="torch", help="comma list of "
@@ -57,6 +58,14 @@ def _load_reference(path) -> dict:
     return z
 
 
+def _split_input(text):
+    """``X.npy`` or ``NAME=X.npy`` -> (NAME or None, path)."""
+    if not text:
+        return None, text
+    name, sep, path = text.partition("=")
+    return (name, path) if sep and name and not name.endswith(".npy") else (None, text)
+
+
 def _frameworks(text: str) -> list[str]:
     return frameworks_arg(text)
 
@@ -67,7 +76,8 @@ def run(args) -> int:
     check_output_file(args.json_path)  # before any work
     refuse_converted(args.model, "parity")
     backends = {fw: get_backend(fw) for fw in frameworks}  # fail early on a missing extra
-    net = load(args.model, args.prototxt, args.fork)
+    blob, npy = _split_input(args.input)
+    net = load(args.model, args.prototxt, args.fork, [blob] if blob else None)
     atol = ATOL if args.atol is None else args.atol
     rtol = RTOL if args.rtol is None else args.rtol
     report = {"frameworks": {}, "tolerance": {"atol": atol, "rtol": rtol}}
@@ -77,12 +87,12 @@ def run(args) -> int:
         if not (args.input and args.reference):
             raise CaffeError("give both --input X.npy and --reference BLOBS.npz",
                              field="reference")
-        x = _load_array(args.input, "the input (.npy)")
+        x = _load_array(npy, "the input (.npy)")
         if isinstance(x, dict):
-            raise CaffeError("the input must be one .npy array, not an .npz", file=args.input)
+            raise CaffeError("the input must be one .npy array, not an .npz", file=npy)
         if x.ndim != 4:
             raise CaffeError(f"the input must be NCHW (4-D), got shape {x.shape}",
-                             file=args.input)
+                             file=npy)
         if len(net.inputs) != 1:
             raise CaffeError(f"the net has inputs {list(net.inputs)}; parity feeds one",
                              field="input")

@@ -1,4 +1,5 @@
-"""BVLC Caffe (the default): V1 layer types, data layers, training-only layers."""
+"""BVLC Caffe (the default): V1 layer types, data layers, training-only layers (with the
+SSD fork's, which has no schema of its own: :mod:`.foreign`)."""
 from .fork import Fork
 
 #: V1 LayerType enum name -> V2 type string (BVLC UpgradeV1LayerType).
@@ -26,5 +27,8 @@ FORK = Fork(
                           "VideoData"}),
     drop_types=frozenset({"SoftmaxWithLoss", "EuclideanLoss", "HingeLoss", "InfogainLoss",
                           "MultinomialLogisticLoss", "SigmoidCrossEntropyLoss",
-                          "ContrastiveLoss", "Accuracy", "Silence", "HDF5Output"}),
+                          "ContrastiveLoss", "Accuracy", "Silence", "HDF5Output",
+                          # the SSD fork's (weiliu89/caffe; no schema of its own here,
+                          # see .foreign): its losses and evaluation, dropped like BVLC's
+                          "MultiBoxLoss", "SmoothL1Loss", "DetectionEvaluate"}),
 )

@@ -5,6 +5,7 @@ from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
 from .registry import FORKS, detect_binary_fork, detect_text_fork, schema
+from .textscan import explain
 
 
 def parse_text(path, data: bytes, fork: str | None):
@@ -21,7 +22,9 @@ def parse_text(path, data: bytes, fork: str | None):
     except Exception as e:  # ParseError, or other errors protobuf raises on odd input
         others = [g for g in FORKS if g != f and _text_parses(text, g)]
         hint = f" (it parses as {others[0]}: try --fork {others[0]})" if others else ""
-        raise CaffeError(f"cannot parse as a {f} prototxt: {e}{hint}", file=path) from None
+        detail = None if others else explain(text, schema(f), f)
+        raise CaffeError(f"cannot parse as a {f} prototxt: {detail or e}{hint}",
+                         file=path) from None
     return msg, f, path
 
 

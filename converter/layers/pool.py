@@ -119,9 +119,12 @@ class Pooling:
                 raise p.error("kernel and stride must be positive", "kernel_size")
             if pad[0] >= kernel[0] or pad[1] >= kernel[1]:
                 raise p.error(f"pad {pad} must be smaller than the kernel {kernel}", "pad")
-        # BVLC `round_mode` (field 13): CEIL (0, default) or FLOOR (1). DeepLab forks
-        # always round up. (The oracle's own fork reuses 13 as bool ceil_mode.)
-        ceil = p.enum_name("round_mode", "CEIL") == "CEIL" if p.has("round_mode") else True
+        # Field 13: BVLC `round_mode` CEIL (0, default) or FLOOR (1); the ceil_mode
+        # forks' `bool ceil_mode` (default true). DeepLab forks always round up.
+        if p.has("ceil_mode"):
+            ceil = bool(p.get("ceil_mode", True))
+        else:
+            ceil = p.enum_name("round_mode", "CEIL") == "CEIL"
         return PoolParams(method=method, kernel=kernel, stride=stride, pad=pad,
                           global_pooling=glob, ceil=ceil)
 

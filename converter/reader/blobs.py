@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CaffeError
+from .rawblob import RAW_TYPES, raw_values
 from .wire import I32, I64, LEN, VARINT, iter_fields, read_field, read_varint
 
 #: Records per numpy step when reading unpacked values (bounds the temporary memory).
@@ -14,7 +15,9 @@ MAX_AXES = 32
 MAX_DIM = 2**31 - 1
 
 _BLOB_FIELDS = {1: "num", 2: "channels", 3: "height", 4: "width", 5: "data", 6: "diff",
-                7: "shape", 8: "double_data", 9: "double_diff"}
+                7: "shape", 8: "double_data", 9: "double_diff", 10: "raw_data_type",
+                12: "raw_data"}
+
 
 
 def _int64(v: int) -> int:
@@ -91,18 +94,22 @@ class _Values:
         return out
 
 
-def read_blob(buf, start: int, end: int, *, file=None, layer=None, index=0):
+def read_blob(buf, start: int, end: int, *, file=None, layer=None, index=0, storage=None):
     """Decode one BlobProto at ``buf[start:end]``.
 
     Returns ``(array, legacy)`` where ``array`` is float32 in the stored shape (legacy
     4-D num/channels/height/width when ``legacy`` is true, else ``shape.dim``) and is
     a read-only view of ``buf`` for packed float data (the normal case). ``double_data``
-    is preferred when present, as Caffe does. The element count is checked against the
-    declared shape before anything is allocated.
+    is preferred when present, as Caffe does; a blob with neither ``data`` nor
+    ``double_data`` is read from ``raw_data`` in its ``raw_data_type`` (OpenCV's fp16
+    files: float16 widened to float32). The element count is checked against the
+    declared shape before anything is allocated. ``storage`` (a list) receives one
+    word for the encoding found: ``data``, ``double_data`` or ``raw_data:FLOAT16``...
     """
     legacy = {}
     dims: list[int] = []
     data, ddata = _Values("<f4"), _Values("<f8")
+    raw, raw_type = None, None
     where = f"blobs[{index}]"
     pos = start
     while pos < end:
@@ -127,6 +134,10 @@ def read_blob(buf, start: int, end: int, *, file=None, layer=None, index=0):
             else:
                 raise CaffeError("double_data has the wrong wire type", file=file,
                                  layer=layer, field=fname, offset=fstart)
+        elif number == 10 and wtype == VARINT:                   # raw_data_type
+            raw_type = value
+        elif number == 12 and wtype == LEN:                      # raw_data (bytes)
+            raw = (value, fstart)                                # proto2: the last wins
         elif number == 7 and wtype == LEN:                       # shape (BlobShape)
             # repeated messages merge: several `shape` fields concatenate their dims
             for n2, w2, v2, _ in iter_fields(buf, value[0], value[1], file, fname):
@@ -164,7 +175,14 @@ def read_blob(buf, start: int, end: int, *, file=None, layer=None, index=0):
     want = 1
     for d in shape:
         want *= d
+    if not (ddata.count or data.count) and raw is not None:
+        arr = raw_values(buf, raw, raw_type, want, shape, file, layer, where)
+        if storage is not None:
+            storage.append(f"raw_data:{RAW_TYPES[raw_type][1]}")
+        return arr, bool(legacy)
     source, name = (ddata, "double_data") if ddata.count else (data, "data")
+    if storage is not None:
+        storage.append(name)
     if source.count != want:
         raise CaffeError(f"{source.count} values stored but the shape {shape} needs {want}: "
                          "corrupt or truncated blob", file=file, layer=layer,

@@ -52,7 +52,8 @@ def _declared(dims, blob: str, layer, field: str) -> tuple:
 
 
 # ------------------------------------------------------------ data layers
-def data_layer(raw: RawLayer, net: Net, dead: set) -> None:
+def data_layer(raw: RawLayer, net: Net, dead: set, chosen=None) -> None:
+    """Make a data layer's chosen tops inputs (default: its first); the others are dead."""
     m = raw.msg
     if raw.type == "Input":
         shapes = [_declared(s.dim, raw.tops[0] if raw.tops else "?", raw.name,
@@ -66,12 +67,16 @@ def data_layer(raw: RawLayer, net: Net, dead: set) -> None:
         return
     if not raw.tops:
         return
-    net.inputs[raw.tops[0]] = _declared_data_shape(raw)
-    dead.update(raw.tops[1:])
-    net.notes.append(f"data layer '{raw.name}' ({raw.type}) -> input '{raw.tops[0]}'"
-                     + (f"; its other tops {raw.tops[1:]} (labels) are dropped"
-                        if raw.tops[1:] else ""))
-    _preprocessing_from(raw, net)
+    use = [t for t in raw.tops if t in chosen] if chosen is not None else raw.tops[:1]
+    for t in use:
+        net.inputs[t] = _declared_data_shape(raw)
+    others = [t for t in raw.tops if t not in use]
+    dead.update(others)
+    net.notes.append(f"data layer '{raw.name}' ({raw.type}) -> "
+                     + (f"input {', '.join(repr(t) for t in use)}" if use else "no input")
+                     + (f"; its other tops {others} (labels) are dropped" if others else ""))
+    if use:
+        _preprocessing_from(raw, net)
 
 
 def _declared_data_shape(raw: RawLayer):

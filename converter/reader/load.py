@@ -5,23 +5,36 @@
   used (the training net, usually: its data layers become inputs, losses are dropped).
 * ``prototxt`` (optional, text) overrides the embedded definition; weights are then
   matched to its layers by name, as Caffe does.
-* ``fork`` forces the schema: ``"bvlc"``, ``"deeplab_v1"`` or ``"deeplab_v2"``;
-  by default it is detected from the bytes (see :mod:`.forks`).
+* ``fork`` forces the schema: ``"bvlc"``, ``"deeplab_v1"``, ``"deeplab_v2"`` or
+  ``"ceil_mode"``; by default it is detected from the bytes (see :mod:`..forks`; the
+  meaning of pooling field 13 is decided by :mod:`..forks.pool13`).
 """
 from __future__ import annotations
+
+import re
 
 from ..errors import CaffeError
 from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
                      parse_binary, parse_text, schema)
+from ..forks.foreign import binary_note
+from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
 from .netbuild import build_net
 from .scan import scan_caffemodel
+from .storage import summarize
 from .sniff import is_prototxt, map_file, read_text, refuse_containers
 
 __all__ = ["FORKS", "detect_text_fork", "load", "load_definition"]
 
-def load(model=None, prototxt=None, fork: str | None = None) -> Net:
-    """Load a Caffe net (definition + weights) into the IR. See the module docstring."""
+#: first line of a definition whose inputs were named with ``--input`` (a comment)
+_INPUTS_LINE = "# caffe2ss --input "
+
+def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net:
+    """Load a Caffe net (definition + weights) into the IR. See the module docstring.
+
+    ``inputs``: data-layer tops to use as the net's inputs (``--input``); by default
+    they are chosen by use.
+    """
     if fork is not None and fork not in FORKS:
         raise CaffeError(f"unknown fork '{fork}'; choose one of {', '.join(FORKS)}",
                          field="fork")
@@ -32,6 +45,7 @@ def load(model=None, prototxt=None, fork: str | None = None) -> Net:
     fmt = None
     sources = {}
     warnings: list[str] = []
+    reason = foreign = ""
     if model is not None:
         buf = map_file(model)
         sources["model"] = str(model)
@@ -48,8 +62,13 @@ def load(model=None, prototxt=None, fork: str | None = None) -> Net:
             weights = scanned.layers
             if prototxt is None:
                 f = fork or detect_binary_fork(scanned)
+                if f in ("bvlc", "ceil_mode") and pool13_layers(scanned):
+                    f, reason = (f, f"pooling field 13 read as the {f} schema says: "
+                                 "--fork given") if fork else \
+                        choose_pool13(scanned, lambda g: _trial(model, scanned, g, inputs))
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
+                foreign = binary_note(scanned, module, f)
                 definition = (parse_binary(model, scanned, module, f), f, model)
                 fmt = "caffemodel"
     if prototxt is not None:
@@ -59,20 +78,33 @@ def load(model=None, prototxt=None, fork: str | None = None) -> Net:
         fmt = "prototxt+caffemodel" if weights is not None else "prototxt"
     msg, net_fork, def_file = definition
     try:
-        net = build_net(msg, net_fork, weights)
+        net = build_net(msg, net_fork, weights, inputs)
     except CaffeError as e:
+        if foreign:
+            e.message = f"{e.message}. Note: {foreign}"
         raise e.with_context(file=def_file) from None
-    net.warnings[:0] = warnings
+    net.warnings[:0] = warnings + ([foreign] if foreign else [])
+    net.fork_reason = reason
+    net.storage = summarize(weights) if weights is not None else {}
     net.format = fmt
     net.source = sources
     net.definition = _definition_text(msg)
+    if inputs:  # the user's choice travels with the definition (sidecars rebuild from it)
+        net.definition = f"{_INPUTS_LINE}{','.join(net.inputs)}\n{net.definition}"
     return net
+
+
+def _trial(model, scanned, fork: str, inputs) -> Net:
+    """The net as ``fork``'s schema reads the caffemodel (for :func:`choose_pool13`)."""
+    module = schema(fork)
+    return build_net(parse_binary(model, scanned, module, fork), fork, scanned.layers, inputs)
 
 
 def load_definition(text: str, fork: str) -> Net:
     """Build a weightless :class:`Net` from prototxt text (e.g. a sidecar's definition)."""
     msg, f, _ = parse_text("<definition>", text.encode("utf-8"), fork)
-    net = build_net(msg, f, None)
+    chosen = re.match(re.escape(_INPUTS_LINE) + r"(\S+)", text)
+    net = build_net(msg, f, None, chosen.group(1).split(",") if chosen else None)
     net.format = "prototxt"
     net.definition = text
     return net

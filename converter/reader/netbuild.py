@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 from .aliasing import share_memory_writes
+from .crf_layer import crf_from_layer
 from ..errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
 from ..ir import Layer, Net
 from ..layers import SPECS, LayerContext, Msg
 from .rawlayers import RawLayer, net_state, raw_layers
-from ..forks import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES
+from .choose_input import check_wanted, choose_inputs, is_data, may_have_weights
+from ..forks import DROP_TYPES, POSTPROCESS_TYPES
 from .upgrade import as_str, layer_included
 from .weights import attach_weights
 
-def build_net(msg, fork: str, weights=None) -> Net:
-    """Build the TEST-phase inference :class:`Net` from a NetParameter message."""
+def build_net(msg, fork: str, weights=None, inputs=None) -> Net:
+    """Build the TEST-phase inference :class:`Net` from a NetParameter message.
+
+    ``inputs``: names given with ``--input`` (data-layer tops to use as inputs);
+    by default the inputs are chosen by use (:mod:`.choose_input`).
+    """
     raws, layer_format = raw_layers(msg, fork)
     net = Net(name=as_str(msg.name), inputs={}, layers=[], fork=fork,
               layer_format=layer_format)
@@ -27,22 +33,29 @@ def build_net(msg, fork: str, weights=None) -> Net:
                              layer=raw.name, field="include")
         included.append(layer_included(raw.include, raw.exclude, level, stages))
     made = {t for raw, inc in zip(raws, included) if inc for t in raw.tops}
+    # A TRAIN-only data layer (DeepLab train nets, the net saved in their caffemodels)
+    # still says what the net's input is when nothing else provides its top.
+    kept_data = [raw for raw, inc in zip(raws, included) if is_data(raw) and (
+        inc or (raw.tops and raw.tops[0] not in made | set(net.inputs)))]
+    feeding = [r for r in kept_data if r.type != "Input"]
+    check_wanted(inputs, net.inputs, kept_data)
+    weighted_src = {w.name for w in weights or () if w.blobs}
+    chosen, why = choose_inputs(feeding, [r for r, inc in zip(raws, included) if inc],
+                                inputs, weighted_src)
+    kept_ids = {id(r) for r in kept_data}
     for raw, inc in zip(raws, included):
-        is_data = raw.type in DATA_TYPES and not (raw.type == "Python" and raw.bottoms)
-        if not inc and is_data and raw.tops and raw.tops[0] not in made | set(net.inputs):
-            # A TRAIN-only data layer (DeepLab train nets, the net saved in their
-            # caffemodels) still says what the net's input is: keep it as the input.
+        if not inc and id(raw) in kept_ids:
             net.notes.append(f"'{raw.name}' ({raw.type}) is excluded from the TEST phase "
                              f"but nothing else provides '{raw.tops[0]}'; using it as input")
         elif not inc:
             net.notes.append(f"dropped '{raw.name}' ({raw.type}): excluded from the TEST phase")
             continue
-        if is_data:
+        if is_data(raw):
             if raw.bottoms:  # Caffe: data layers take no bottoms
                 raise CaffeError(f"data layer type {raw.type} takes no bottoms, got "
                                  f"{raw.bottoms} (a misread V1 type? check --fork)",
                                  layer=raw.name, field="bottom")
-            data_layer(raw, net, dead)
+            data_layer(raw, net, dead, chosen)
             continue
         if raw.type in DROP_TYPES:
             net.notes.append(f"dropped '{raw.name}' ({raw.type}): training/evaluation only")
@@ -51,10 +64,13 @@ def build_net(msg, fork: str, weights=None) -> Net:
         if raw.type in POSTPROCESS_TYPES:
             net.warnings.append(f"'{raw.name}' ({raw.type}) is post-processing that is not "
                                 f"converted; the net ends before it "
-                                f"(use '{raw.bottoms[0] if raw.bottoms else '?'}')")
+                                f"(use '{raw.bottoms[0] if raw.bottoms else '?'}')"
+                                + _postprocess(raw, net))
             dead.update(raw.tops)
             continue
         if any(b in dead for b in raw.bottoms):
+            if may_have_weights(raw, weighted_src):
+                net.dropped_weighted.append(raw.name)
             net.notes.append(f"dropped '{raw.name}' ({raw.type}): it consumes "
                              f"{[b for b in raw.bottoms if b in dead]} (labels or dropped "
                              "layers)")
@@ -73,11 +89,25 @@ def build_net(msg, fork: str, weights=None) -> Net:
     if not net.layers and not net.inputs:
         raise CaffeError("the net defines no layers and no inputs: an empty or wrong file",
                          field="layer")
+    net.notes.extend(why)
+    net.source_weighted = [w.name for w in weights or () if w.blobs]
     _check_wiring(net)
     share_memory_writes(net)
     attach_weights(net, weights)
     preprocessing_fallback(net)
     return net
+
+
+def _postprocess(raw: RawLayer, net: Net) -> str:
+    """Keep a DenseCRF's parameters as ``net.crf`` (the defaults of ``--crf``)."""
+    if raw.type != "DenseCRF":
+        return ""
+    params, warnings = crf_from_layer(raw)
+    net.warnings.extend(warnings)
+    if params is None or net.crf is not None:
+        return ""
+    net.crf = params
+    return f"; its parameters ({params.text()}) are the defaults of --crf"
 
 
 def caffe_types() -> list[str]:

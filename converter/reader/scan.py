@@ -32,6 +32,10 @@ class ScannedLayer:
     fields: set = field(default_factory=set)
     conv_fields: dict = field(default_factory=dict)
     offset: int = 0                                 # byte offset of the layer in the file
+    #: how each blob is stored: "data", "double_data", "raw_data:FLOAT16", ...
+    storage: list = field(default_factory=list)
+    #: PoolingParameter field 13 (BVLC round_mode / the forks' ceil_mode), if set
+    pool13: int | None = None
 
 
 @dataclass
@@ -135,6 +139,11 @@ def _scan_layer(buf, start, end, number, file, where):
                 sl.v2_type = _text(buf, v)
             elif number == V1_LAYERS and n == 5 and w == VARINT:
                 sl.v1_type = v
+            elif number == V2_LAYER and n == 121 and w == LEN:  # pooling_param
+                for n2, w2, v2, _ in iter_fields(buf, v[0], v[1], file,
+                                                 f"{where}.pooling_param"):
+                    if n2 == 13 and w2 == VARINT:
+                        sl.pool13 = v2
             elif number == V1_LAYERS and n == 10 and w == LEN:
                 for n2, w2, v2, _ in iter_fields(buf, v[0], v[1], file,
                                                  f"{where}.convolution_param"):
@@ -143,7 +152,7 @@ def _scan_layer(buf, start, end, number, file, where):
         sl.name = v0_name or sl.name  # Caffe's V0 upgrade names the layer after V0's name
         for i, (bs, be) in enumerate(blob_ranges):
             sl.blobs.append(read_blob(buf, bs, be, file=file, layer=sl.name or None,
-                                      index=i))
+                                      index=i, storage=sl.storage))
     except CaffeError as e:
         err = e.with_context(layer=sl.name or None)
         if e.field and not e.field.startswith(where):

@@ -5,6 +5,7 @@ from .blobs import normalise_rank
 from ..errors import CaffeError
 from ..ir import Layer, Net
 from ..layers import SPECS
+from ..shapes import infer_shapes, missing_error, missing_weights  # noqa: F401 (re-exported)
 
 
 def attach_weights(net: Net, weights) -> None:
@@ -32,21 +33,40 @@ def attach_weights(net: Net, weights) -> None:
                             "caffemodel (Caffe would use random filler values)")
 
 
-def _needs_weights(layer: Layer) -> bool:
-    """True if Caffe would allocate parameter blobs for this layer (its spec says)."""
-    spec = SPECS.get(layer.type)
-    return spec is not None and spec.weighted(layer.params)
+def check_weights(net: Net, input_shapes=None) -> None:
+    """Raise one :class:`CaffeError` if the net cannot be converted faithfully.
+
+    Refused: a weighted layer dropped because it consumes a label (the wrong input was
+    chosen), a net that keeps none of the caffemodel's weighted layers, and weights that
+    disagree with the definition. With known input shapes the first disagreement in
+    layer order is reported (missing weights or a wrong shape), as ``inspect`` does;
+    otherwise every layer without its weights is named at once.
+    """
+    if net.dropped_weighted:
+        raise CaffeError(f"weighted layers {', '.join(repr(n) for n in net.dropped_weighted)} "
+                         "would be dropped: they consume a label or a dropped blob. Choose "
+                         f"the net's input with --input NAME (now: {', '.join(net.inputs)})",
+                         layer=net.dropped_weighted[0], field="bottom")
+    if net.source_weighted and not net.param_layers():
+        raise CaffeError(f"the output would have no parameters, but the caffemodel has "
+                         f"{len(net.source_weighted)} weighted layers (e.g. "
+                         f"'{net.source_weighted[0]}'): the net definition does not use "
+                         "them; check --prototxt and --input", field="blobs")
+    _first_disagreement(net, input_shapes)
+    err = missing_error(net)
+    if err is not None:
+        raise err
 
 
-def missing_weights(net: Net) -> list[str]:
-    """Names of layers that need weights the file does not provide."""
-    return [l.name for l in net.layers if _needs_weights(l) and not l.blobs]
-
-
-def check_weights(net: Net) -> None:
-    """Raise one :class:`CaffeError` naming every layer without its weights."""
-    missing = missing_weights(net)
-    if missing:
-        raise CaffeError(f"no weights for {', '.join(repr(m) for m in missing)}: give the "
-                         ".caffemodel these layers were trained in (weights are matched by "
-                         "layer name)", layer=missing[0], field="blobs")
+def _first_disagreement(net: Net, input_shapes) -> None:
+    """With known input shapes, raise the first layer (in Caffe's order) whose weights are
+    missing or have the wrong shape: the same error ``inspect`` reports."""
+    try:
+        shapes = net.resolve_input_shapes(input_shapes)
+    except CaffeError:
+        return  # no shapes known: only missing weights can be checked
+    try:
+        infer_shapes(net, shapes, require_weights=True)
+    except CaffeError as e:
+        if (e.field or "").startswith("blobs"):
+            raise

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ..errors import CaffeError
+from .crf_predict import crf_section, format_crf, predict_with_crf, resolve_crf
 from .metrics import ConfusionMatrix
 from .predict import Model, open_model
 from .voc import VOC_CLASSES, image_size, voc_samples
@@ -19,7 +20,7 @@ from .voc import VOC_CLASSES, image_size, voc_samples
 
 def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
              prototxt=None, batch_size: int = 1, progress: bool = False, fork=None,
-             class_names=None, on_prediction=None) -> dict:
+             class_names=None, on_prediction=None, crf=None) -> dict:
     """Score MODEL on ``voc_root``'s ``split``; returns the JSON-ready report.
 
     ``model``: a ``.caffemodel`` (run by ``framework``'s backend, default torch), a
@@ -29,22 +30,35 @@ def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
     ``mean_acc`` (fractions in [0, 1]), ``per_class_iou`` {class name: IoU or None when
     the class is absent from ground truth and predictions}, ``n_images``, ``framework``
     and ``images_per_s`` (reading, preprocessing, forward and scoring included).
+    ``crf``: None, or ``--crf-params`` text ("" for the defaults) to also score DeepLab's
+    dense CRF on the same logits; the report then has a ``crf`` part (see
+    :mod:`.crf_predict`).
     """
     if int(batch_size) < 1:
         raise CaffeError(f"batch size must be >= 1, got {batch_size}", field="batch-size")
     samples = voc_samples(voc_root, split)  # a broken data set fails before any work
     m = model if isinstance(model, Model) else open_model(model, framework, prototxt, fork)
-    cm = None
+    cm = cm_crf = None
+    if crf is not None:
+        crf_params, crf_seconds = resolve_crf(m, crf), 0.0
     bar = Progress(len(samples), f"eval {m.framework}", progress)
     start = time.perf_counter()
     try:
         for batch in _batches(samples, int(batch_size)):
             loaded = [s.load() for s in batch]
-            preds = m.predict([img for img, _ in loaded])
-            for s, (_, label), pred in zip(batch, loaded, preds):
+            if crf is None:
+                preds = m.predict([img for img, _ in loaded])
+            else:
+                t = time.perf_counter()
+                preds, crf_preds = predict_with_crf(m, [img for img, _ in loaded], crf_params)
+                crf_seconds += time.perf_counter() - t
+            for i, (s, (_, label), pred) in enumerate(zip(batch, loaded, preds)):
                 if cm is None:
                     cm = ConfusionMatrix(m.n_classes)
+                    cm_crf = ConfusionMatrix(m.n_classes) if crf is not None else None
                 cm.update(pred, label, name=s.label)
+                if cm_crf is not None:
+                    cm_crf.update(crf_preds[i], label, name=s.label)
                 if on_prediction is not None:
                     on_prediction(s.id, pred, label)
             bar.update(len(batch))
@@ -54,7 +68,7 @@ def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
     sc = cm.scores()
     names = _class_names(cm.n, class_names if class_names is not None
                          else dataset_class_names(voc_root))
-    return {
+    report = {
         "miou": sc["miou"], "pixel_acc": sc["pixel_acc"], "mean_acc": sc["mean_acc"],
         "per_class_iou": {names[k]: v for k, v in sc["per_class_iou"].items()},
         "per_class_acc": {names[k]: v for k, v in sc["per_class_acc"].items()},
@@ -65,6 +79,9 @@ def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
         "class_names": names,
         "confusion_matrix": cm.counts.tolist(),  # [ground truth][prediction] pixel counts
     }
+    if cm_crf is not None:
+        report["crf"] = crf_section(cm_crf, names, crf_params, crf_seconds)
+    return report
 
 
 def _batches(samples, batch_size: int):
@@ -123,6 +140,8 @@ def format_report(r: dict) -> str:
     if absent:
         lines.append(f"  ({len(absent)} classes absent from labels and predictions, not "
                      "in the mean)")
+    if "crf" in r:
+        lines.append(format_crf(r))
     return "\n".join(lines)
 
 

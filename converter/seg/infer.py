@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import CaffeError
 from ..fileio import atomic_path
+from .crf_predict import predict_with_crf, resolve_crf
 from .predict import Model, open_model
 from .voc import VOC_COLORMAP, image_size, pil, read_image, write_palette_png
 from .evaluate import Progress
@@ -52,13 +53,15 @@ def image_files(paths, recursive: bool = False) -> list[Path]:
 
 def infer(model, images, out_dir, framework: str | None = None, prototxt=None,
           overlay: bool = False, fork=None, progress: bool = False,
-          recursive: bool = False, written: list | None = None) -> list[Path]:
+          recursive: bool = False, written: list | None = None, crf=None) -> list[Path]:
     """Write a mask (and with ``overlay`` a blended JPEG) per image; return the paths.
 
     ``model``: a ``.caffemodel`` (run by ``framework``, default torch), a converted output
     with its sidecar, or an opened :class:`~.predict.Model`. With ``recursive`` a
     directory's sub-folders are read too and masks keep the relative path. ``written``
     (a list) receives each path as it is written, so an interrupted run can count them.
+    ``crf``: None, or ``--crf-params`` text ("" for the defaults): the masks are then the
+    argmax of DeepLab's dense CRF at image resolution (see :mod:`.crf_predict`).
     """
     files = image_files(images, recursive)
     rel = _relative_stems(images, files, recursive)
@@ -76,13 +79,18 @@ def infer(model, images, out_dir, framework: str | None = None, prototxt=None,
             raise CaffeError("its mask would overwrite this input image; give another "
                              "output folder (-o)", file=f)
     m = model if isinstance(model, Model) else open_model(model, framework, prototxt, fork)
+    if crf is not None:
+        crf_params = resolve_crf(m, crf)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [] if written is None else written
     bar = Progress(len(files), f"infer {m.framework}", progress)
     try:
         for f in files:
             img = read_image(f)
-            pred = m.predict([img])[0]
+            if crf is None:
+                pred = m.predict([img])[0]
+            else:
+                pred = predict_with_crf(m, [img], crf_params)[1][0]
             mask = out_dir / f"{rel[f]}.png"
             mask.parent.mkdir(parents=True, exist_ok=True)
             write_palette_png(mask, pred)

@@ -82,9 +82,10 @@ class Model:
 
 
 def open_model(model, framework: str | None = None, prototxt=None, fork=None,
-               output: str | None = None) -> Model:
+               output: str | None = None, inputs=None) -> Model:
     """Load MODEL: a Caffe file (run by ``framework``'s backend, default torch) or a
-    converted output with its sidecar (run by the framework it was converted to)."""
+    converted output with its sidecar (run by the framework it was converted to).
+    ``inputs``: the Caffe net's input blob(s), as ``--input`` names them."""
     path = Path(model)
     caffe = prototxt is not None or path.suffix.lower() in CAFFE_SUFFIXES
     if not path.exists() and (caffe or find_sidecar(path) is None):
@@ -92,7 +93,7 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
     if caffe:
         fw = framework or "torch"
         backend = get_backend(fw)
-        net = load(path, prototxt, fork)
+        net = load(path, prototxt, fork, inputs)
         runner = lambda inputs: backend.run(net, inputs)  # noqa: E731
         pre, fixed = net.preprocessing.as_dict(), None
     else:

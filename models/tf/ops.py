@@ -41,7 +41,12 @@ def conv2d(x, kernel, bias, p):
                      else tf.maximum(0, e - tf.shape(x)[i + 1] - 2 * p))
     if any(pad) or any(not isinstance(v, int) or v for v in extra):
         x = _pad(x, pad[0], pad[1], *extra)
-    y = tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
+    if tuple(stride) == (1, 1) and max(dilation) > 1:
+        # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU
+        # Conv2D has no dilated backprop, so DeepLab could not train in Keras otherwise)
+        y = tf.nn.convolution(x, kernel, padding="VALID", dilations=tuple(dilation))
+    else:
+        y = tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
     return y if bias is None else tf.nn.bias_add(y, bias)
 
 

@@ -18,6 +18,11 @@ def tensor(value, shape) -> torch.Tensor:
     """A float32 copy of ``value`` (numpy/tensor, may be read-only), or zeros of ``shape``."""
     if value is None:
         return torch.zeros(shape, dtype=torch.float32)
+    if isinstance(value, torch.Tensor):  # also on the meta device (shape-only models)
+        value = value.detach().to(torch.float32).clone()
+        if tuple(value.shape) != tuple(shape):
+            raise ValueError(f"expected shape {tuple(shape)}, got {tuple(value.shape)}")
+        return value
     t = torch.from_numpy(np.array(value, dtype=np.float32, copy=True))
     if tuple(t.shape) != tuple(shape):
         raise ValueError(f"expected shape {tuple(shape)}, got {tuple(t.shape)}")

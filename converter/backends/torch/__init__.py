@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ....models.torch.crf import dense_crf_numpy
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
@@ -108,3 +109,10 @@ def load_converted(path):
     export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))
     model = CaffeNet(net)
     return net, lambda inputs: _forward(model, net, _arrays(net, inputs), False)
+
+
+def dense_crf(logits: np.ndarray, images, params) -> np.ndarray:
+    """DeepLab's dense CRF (``--crf``) on numpy logits (N, C, H, W) and RGB uint8 images:
+    Q (N, C, H, W), on CUDA when available. Used for every framework's logits."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return dense_crf_numpy(logits, images, params, device=device)

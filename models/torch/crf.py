@@ -1,0 +1,108 @@
+"""DeepLab's fully connected CRF (Krähenbühl & Koltun 2011) in PyTorch, CPU or CUDA.
+
+Mean-field inference with Potts compatibility and two Gaussian kernels, as DeepLab's
+``dense_inference.cpp`` / ``DenseCRFLayer`` run it with Krähenbühl's code:
+
+* the unary energy is the **negative logits** (not -log softmax), so ``Q0 = softmax(x)``;
+* each iteration ``Q = softmax(x + sum_k w_k * norm_k * K_k Q)``, where ``K_k`` is the
+  permutohedral Gaussian filter (self included) and ``norm_k = 1 / (K_k 1)``: messages
+  are normalised after filtering (``NORMALIZE_AFTER`` in pydensecrf);
+* smoothness kernel on ``(x, y) / pos_xy_std``, appearance kernel on
+  ``(x, y) / bi_xy_std, (r, g, b) / bi_rgb_std``, positions in pixels, colours 0-255.
+
+    >>> from caffe2ss.models.torch.crf import dense_crf, CRFParams
+    >>> q = dense_crf(logits, image, CRFParams(bi_w=4, bi_xy_std=121, bi_rgb_std=5))
+    >>> labels = q.argmax(1)
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...converter.seg.crf_params import CRFParams, parse_crf_params
+from .crf_kernels import KernelSum
+from .crf_lattice import Lattice
+
+__all__ = ["CRFParams", "dense_crf", "dense_crf_numpy", "parse_crf_params"]
+
+
+def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | None = None,
+              per_image: bool | None = None) -> torch.Tensor:
+    """Mean-field marginals ``Q`` (N, C, H, W) float32 of DeepLab's dense CRF.
+
+    Args:
+        logits: (N, C, H, W) class scores at image resolution (the unary is ``-logits``).
+        image: (N, 3, H, W) RGB values in 0..255 (any dtype), on any device.
+        params: kernel weights/widths and iterations (default: DeepLab-LargeFOV's).
+        per_image: run the images one by one (default on CPU, where it keeps the lattice
+            in cache and reuses the smoothness lattice) or the batch as one lattice per
+            kernel, the image index being part of the key (default on CUDA).
+    Runs on ``logits``' device. The result does not depend on ``per_image``.
+    """
+    params = params or CRFParams()
+    if logits.dim() != 4:
+        raise ValueError(f"logits must be (N, C, H, W), got {tuple(logits.shape)}")
+    n, c, h, w = logits.shape
+    if tuple(image.shape) != (n, 3, h, w):
+        raise ValueError(f"image must be (N, 3, H, W) = {(n, 3, h, w)} to match the "
+                         f"logits, got {tuple(image.shape)}")
+    if per_image is None:
+        per_image = logits.device.type == "cpu"
+    if n > 1 and per_image:
+        return torch.cat([dense_crf(logits[i:i + 1], image[i:i + 1], params)
+                          for i in range(n)])
+    with torch.no_grad():
+        x = logits.detach().to(torch.float32).permute(0, 2, 3, 1).reshape(n * h * w, c)
+        q = torch.softmax(x, dim=1)
+        kernels = _kernels(image.to(x.device), params) if params.iterations else []
+        if kernels:
+            messages = KernelSum(kernels)
+            for _ in range(int(params.iterations)):
+                q = torch.softmax(messages.energy(x, q), dim=1)
+        return q.reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
+
+
+def dense_crf_numpy(logits: np.ndarray, images, params: CRFParams | None = None,
+                    device: str | None = None) -> np.ndarray:
+    """numpy front end (TF/ONNX paths): logits (N, C, H, W), images (N, H, W, 3) RGB
+    uint8 (or a list of them) -> Q (N, C, H, W) float32. ``device``: default CPU."""
+    dev = torch.device(device or "cpu")
+    im = torch.from_numpy(np.ascontiguousarray(np.stack(list(images)))).to(dev)
+    q = dense_crf(torch.from_numpy(np.asarray(logits, np.float32)).to(dev),
+                  im.permute(0, 3, 1, 2), params)
+    return q.cpu().numpy()
+
+
+#: The last smoothness lattice built, keyed by (height, width, pos_xy_std, batch,
+#: device): positions do not change between images of one size (eval, infer reuse it).
+_POS_CACHE: dict = {}
+
+
+def _kernels(image: torch.Tensor, params: CRFParams) -> list:
+    """``[(lattice, weight, norm)]`` per active kernel, smoothness first as in DeepLab."""
+    n, _, h, w = image.shape
+    dev = image.device
+    ys, xs = torch.meshgrid(torch.arange(h, device=dev, dtype=torch.float32),
+                            torch.arange(w, device=dev, dtype=torch.float32), indexing="ij")
+    xy = torch.stack([xs, ys], dim=-1).reshape(1, h * w, 2).expand(n, -1, -1)
+    kernels = []
+    if params.pos_w > 0:
+        key = (h, w, float(params.pos_xy_std), n, str(dev))
+        if key not in _POS_CACHE:
+            _POS_CACHE.clear()
+            _POS_CACHE[key] = _normalised(xy / np.float32(params.pos_xy_std))
+        kernels.append((_POS_CACHE[key][0], float(params.pos_w), _POS_CACHE[key][1]))
+    if params.bi_w > 0:
+        rgb = image.to(torch.float32).permute(0, 2, 3, 1).reshape(n, h * w, 3)
+        feats = torch.cat([xy / np.float32(params.bi_xy_std),
+                           rgb / np.float32(params.bi_rgb_std)], dim=-1)
+        lattice, norm = _normalised(feats)
+        kernels.append((lattice, float(params.bi_w), norm))
+    return kernels
+
+
+def _normalised(feats: torch.Tensor):
+    """The lattice of ``feats`` and ``NORMALIZE_AFTER``'s ``1 / (K 1 + 1e-20)``."""
+    lattice = Lattice(feats.contiguous())
+    ones = torch.ones(lattice.n_points, 1, device=feats.device)
+    return lattice, 1.0 / (lattice.filter(ones) + 1e-20)

@@ -9,6 +9,7 @@ its folder must exist and be writable. Every problem is a one-line :class:`Caffe
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -16,14 +17,28 @@ from pathlib import Path
 from .errors import CaffeError
 
 
+#: The suffixes of TF's converted files (dropped from ``-o`` to get the common prefix).
+TF_SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
+
+
+def tf_stem(path) -> Path:
+    """The common prefix of a TF conversion's files (``x.weights.h5`` -> ``x``)."""
+    path = Path(path)
+    shard = re.match(r"(.+)\.data-\d{5}-of-\d{5}$", path.name)
+    if shard:
+        return path.with_name(shard[1])
+    for suffix in TF_SUFFIXES:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            return path.with_name(path.name[: -len(suffix)])
+    return path
+
+
 def conversion_targets(framework: str, out) -> list[tuple[Path, bool]]:
     """``(path, may_be_a_folder)`` for every file a conversion to ``framework`` writes."""
     out = Path(out)
     if framework != "tf":
         return [(out, False), (out.with_name(out.name + ".json"), False)]
-    from .backends.tf.export import stem  # naming only: imports no framework
-
-    base = stem(out)
+    base = tf_stem(out)
     files = [base.with_name(base.name + s) for s in (".index", ".weights.h5", ".json",
                                                     ".data-00000-of-00001")]
     return [(f, False) for f in files] + [(base.with_name(base.name + ".savedmodel"), True)]

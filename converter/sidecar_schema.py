@@ -17,6 +17,8 @@ import os
 import stat
 
 from .errors import CaffeError
+from .forks import FORKS
+from .provenance import VERSION
 
 #: Largest sidecar read (the net definition is the big part: a few KB to a few MB).
 MAX_SIDECAR_BYTES = 64 * 2**20
@@ -89,9 +91,6 @@ def _dims(v) -> bool:
 
 def validate_sidecar(meta, path=None, frameworks=("torch", "tf", "onnx")) -> dict:
     """Check the fields readers use; returns ``meta``."""
-    from .forks import FORKS
-    from .provenance import VERSION
-
     if not isinstance(meta, dict):
         _fail(path, "(top level)", "a JSON object")
     version = meta.get("version", 0)  # files written before the field existed: 0

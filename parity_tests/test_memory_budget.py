@@ -85,3 +85,17 @@ def test_a_stride_beyond_int32_with_one_window(layer):
     want = {"MAX": 4.0, "AVE": (0 + 1 + 3 + 4) / 9, "Con": 0 + 1 + 3 + 4}[
         "MAX" if "MAX" in layer else "AVE" if "AVE" in layer else "Con"]
     assert out[0, 0, 0, 0] == pytest.approx(want)
+
+
+def test_lrn_with_a_huge_local_size():
+    """Fuzz find (seed 1, input 8067): local_size 2^31-1 padded the channels to 2^31
+    (1.7 TB) and looped 2^31 times; every window then holds all channels."""
+    net = load_definition(
+        'input: "data" input_dim: 1 input_dim: 3 input_dim: 2 input_dim: 2\n'
+        'layer { name: "n" type: "LRN" bottom: "data" top: "n" '
+        'lrn_param { local_size: 2147483647 alpha: 1 beta: 0.75 k: 2 } }', "bvlc")
+    x = np.arange(12, dtype=np.float32).reshape(1, 3, 2, 2)
+    out = get_backend("torch").run(net, {"data": x})["n"]
+    alpha_n = np.float32(1) / np.float32(2147483647)
+    want = x * (2 + alpha_n * (x * x).sum(1, keepdims=True)) ** -0.75
+    np.testing.assert_allclose(out, want, rtol=1e-6)

@@ -119,6 +119,7 @@ def worker(conn, seed: int, budget: str, time_limit: float) -> None:
     with tempfile.TemporaryDirectory() as d:  # warm the imports on an unmutated fixture
         run_one(fixtures[0][1], fixtures[0][2], Path(d))
     base = _hwm_kb()
+    conn.send("ready")  # the time limit starts only now (imports can be slow under load)
     while True:
         i = conn.recv()
         if i is None:
@@ -158,6 +159,8 @@ def campaign(n: int, seed: int, jobs: int, budget: str, time_limit: float,
         a, b = ctx.Pipe()
         p = ctx.Process(target=worker, args=(b, seed, budget, time_limit), daemon=True)
         p.start()
+        if not (a.poll(600) and a.recv() == "ready"):
+            raise RuntimeError("a fuzz worker did not start within 600 s")
         return [p, a, None, 0.0]
 
     workers = [start() for _ in range(max(1, jobs))]

@@ -4,13 +4,12 @@ from __future__ import annotations
 from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
+from ..reader.textproto import parse
 from .registry import FORKS, detect_binary_fork, detect_text_fork, schema
 from .textscan import explain
 
 
 def parse_text(path, data: bytes, fork: str | None):
-    from ..reader.textproto import parse
-
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CaffeError
+from ..npyfile import load_checked
 from .evaluate import evaluate
 from .metrics import MIN_ARGMAX_AGREEMENT, MIOU_TOL_POINTS, ConfusionMatrix, argmax_agreement
 from .voc import read_label, voc_samples
@@ -21,8 +22,6 @@ from .voc import read_label, voc_samples
 
 def load_predictions(path) -> dict:
     """``{image id: (H, W) argmax}`` from an ``.npz`` keyed by image id."""
-    from ..npyfile import load_checked
-
     what = "Caffe's predictions (an .npz of argmax maps keyed by image id)"
     z = load_checked(path, what)
     if not isinstance(z, dict):

@@ -14,7 +14,7 @@ from ...converter.layers.activation import PowerParams
 from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
 from ...converter.layers.formulas import power_constant
-from ...converter.layers.pool import PoolParams, ave_divisor
+from ...converter.layers.pool import PoolParams, ave_divisor, pool_windows
 from .ops_interp import interp  # noqa: F401 (DeepLab's Interp, one of these ops)
 
 #: Caffe starts every MAX window at -FLT_MAX (so an all -inf or empty window gives it).
@@ -73,8 +73,6 @@ def _pool2d_by_windows(x, p, h, w, oh, ow):
     MAX ignores padding like Caffe (empty window: -FLT_MAX); AVE sums the image cells
     and divides by Caffe's divisor.
     """
-    from ...converter.layers.pool import pool_windows
-
     (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
     is_max = p.method == "MAX"
     if is_max:
@@ -171,8 +169,11 @@ def lrn(x, p):
         pool = PoolParams("AVE", (n, n), (1, 1), (half, half), False, True)
         scale = power(pool2d(x * x, pool), PowerParams(-p.beta, p.alpha, 1.0))
         return x * scale
-    sq = F.pad(x * x, (0, 0, 0, 0, half, half))  # channels outside [0, C) count as 0
-    total = sum(sq[:, i:i + x.shape[1]] for i in range(n))
+    if half >= x.shape[1]:  # every window holds all channels: no padding to ~n channels
+        total = (x * x).sum(1, keepdim=True).expand_as(x)
+    else:
+        sq = F.pad(x * x, (0, 0, 0, 0, half, half))  # channels outside [0, C) count as 0
+        total = sum(sq[:, i:i + x.shape[1]] for i in range(n))
     alpha_n = float(np.float32(p.alpha) / np.float32(n))  # Caffe: alpha / size in float
     return x * torch.pow(total * alpha_n + p.k, -p.beta)
 

@@ -25,6 +25,7 @@ from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
 
 from .export import DEFAULT_OPSET, build_model
 from .registry import CONVERTERS
+from .untrusted import load_untrusted
 from caffe2ss.converter import load_definition
 
 #: Caffe layer types with a registered ONNX converter.
@@ -113,8 +114,6 @@ def load_converted(path):
     """``(net, runner)`` from an exported ``.onnx``: the net is rebuilt (without
     weights) from the definition in its metadata; ``runner(inputs)`` runs the file in
     onnxruntime and returns the outputs by Caffe blob name."""
-    from .untrusted import load_untrusted
-
     path = Path(path)
     model = load_untrusted(path)
     meta = {p.key: p.value for p in model.metadata_props}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,26 +28,13 @@ from ... import fileio
 from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
 from ...generation import clean_stale, fingerprint, tmp_prefix
-from ...outpaths import check_outputs
+from ...outpaths import TF_SUFFIXES as SUFFIXES, check_outputs, tf_stem as stem  # noqa: F401
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
 from .checkpoint import checkpoint_key, write_weights
 from . import savedmodel
 from caffe2ss.models.tf.model import attr_names
 
-SUFFIXES = (".weights.h5", ".index", ".json", ".savedmodel")
-
-
-def stem(path) -> Path:
-    """The common prefix of a conversion's files (``x.weights.h5`` -> ``x``)."""
-    path = Path(path)
-    shard = re.match(r"(.+)\.data-\d{5}-of-\d{5}$", path.name)
-    if shard:
-        return path.with_name(shard[1])
-    for suffix in SUFFIXES:
-        if path.name.endswith(suffix) and len(path.name) > len(suffix):
-            return path.with_name(path.name[: -len(suffix)])
-    return path
 
 
 def convert(net, out, *, input_shape=None, saved_model: bool = False, **options) -> list[Path]:

@@ -11,13 +11,13 @@ layer map records every key.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
 from ...errors import CaffeError
-from ...fileio import _umask, atomic_path, deferred_interrupt, sha256
+from ...fileio import atomic_path, deferred_interrupt, sha256
 from ...provenance import as_metadata
+from .stheader import canonical
 from ...layers import SPECS
 from ....models.naming import module_keys
 from ....models.torch.builders import weights
@@ -84,11 +84,11 @@ def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
             with open(tmp, "wb") as f:
                 torch.save(state, f)
         else:
-            from safetensors.torch import save_file
+            from safetensors.torch import save
 
             meta = {"format": "pt", **(as_metadata(record) if record else {})}
-            save_file(state, str(tmp), metadata=meta)
-            os.chmod(tmp, 0o666 & ~_umask())  # safetensors may recreate it 0600
+            with open(tmp, "wb") as f:  # sorted header: the same tensors, the same bytes
+                f.write(canonical(save(state, metadata=meta)))
         digest = sha256(tmp)
     return digest
 

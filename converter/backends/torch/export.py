@@ -11,7 +11,6 @@ layer map records every key.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from ...errors import CaffeError

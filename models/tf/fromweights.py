@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .deeplab import DeepLabLargeFOV
+from .fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
+
 #: Suffix of a variable's value in a ``tf.train.Checkpoint`` key.
 _VALUE = "/.ATTRIBUTES/VARIABLE_VALUE"
 
@@ -24,9 +27,6 @@ def variable_shapes(prefix) -> dict:
 
 def model_class(layers: set):
     """The FCN/DeepLab class whose layer names match ``layers`` (as the torch rule)."""
-    from .deeplab import DeepLabLargeFOV
-    from .fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
-
     if "score_fr" not in layers:
         return DeepLabLargeFOV
     if "upscore8" in layers:

@@ -107,3 +107,21 @@ def test_fixed_size_net_says_the_image_does_not_fit(tmp_path):
     assert rc == 2
     assert "fixed at 8x8 by layer 'fc' (InnerProduct); resize the images" in err
     assert "source: default" in err
+
+
+def test_infer_interrupted_says_how_many_files_were_written(tmp_path, monkeypatch):
+    from caffe2ss.converter.seg import infer as infer_mod
+
+    real, calls = infer_mod.write_palette_png, []
+
+    def write_then_stop(path, pred):
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        calls.append(path)
+        return real(path, pred)
+
+    monkeypatch.setattr(infer_mod, "write_palette_png", write_then_stop)
+    rc, _, err = cli("infer", *MODEL, VOC / "JPEGImages", "-o", tmp_path / "masks")
+    assert rc == 130
+    assert f"interrupted after writing 2 files to {tmp_path / 'masks'}" in err
+    assert len(list((tmp_path / "masks").glob("*.png"))) == 2

@@ -56,8 +56,8 @@ def check_options(args) -> None:
                              f"drop {flag}", field=opt)
     out = Path(args.output)
     if args.output.endswith(("/", "\\")) or out.is_dir():
-        raise CaffeError("-o names a folder; give a file name or prefix inside it, e.g. "
-                         f"-o {out / 'model'}", file=out)
+        raise CaffeError("the output is an existing folder; give a file name (tf: a "
+                         f"prefix) inside it, e.g. -o {out / 'model'}", file=out)
     suffix = out.suffix.lower()
     owner_fw = _SUFFIX_OWNER.get(suffix)
     if owner_fw and owner_fw != args.to:

@@ -3,13 +3,14 @@
 The test copies nothing: it works in a temporary folder holding links to the shipped
 ``examples/`` and ``parity_tests/data/``, runs every ``bash`` block line by line
 with the installed ``caffe2ss`` on PATH (each line must exit 0), then every ``python``
-block in one namespace-free process each, in README order (later blocks use the files
-earlier ones wrote, as a reader would). Blocks that must not run in CI carry an explicit
+block in README order, each in a fresh namespace of one process (they load the files
+the shell blocks wrote, as a reader would). Blocks that must not run in CI carry an explicit
 ``<!-- readme-test: skip (REASON) -->`` marker; the list of skipped blocks is pinned
 here so a new skip is a reviewed change.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,22 +66,34 @@ def test_every_block_is_bash_python_or_skipped():
     assert sum(b.lang == "bash" and b.skip is None for b in BLOCKS) >= 3
 
 
+#: Runs the python blocks in one process (one framework import), each in a fresh
+#: namespace, in README order; prints the README line of the first failure.
+_DRIVER = """
+import json, sys, traceback
+for line, code in json.load(sys.stdin):
+    try:
+        exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__main__"})
+    except BaseException:
+        traceback.print_exc()
+        sys.exit(f"README line {line} failed")
+"""
+
+
 def test_readme_blocks_run_in_order(workdir):
+    """The bash blocks first (they write the files the python blocks load), in order."""
     ran = 0
     for b in BLOCKS:
-        if b.skip is not None:
-            continue
-        if b.lang == "bash":
+        if b.skip is None and b.lang == "bash":
             for cmd in _commands(b.code):
                 r = subprocess.run(["bash", "-c", cmd], cwd=workdir, env=_env(),
                                    capture_output=True, text=True)
                 assert r.returncode == 0, f"README line {b.line}: {cmd}\n{r.stderr[-2000:]}"
-        else:
-            r = subprocess.run([sys.executable, "-c", b.code], cwd=workdir, env=_env(),
-                               capture_output=True, text=True)
-            assert r.returncode == 0, f"README line {b.line}:\n{r.stderr[-2000:]}"
-        ran += 1
-    assert ran >= 6
+            ran += 1
+    py = [(b.line, b.code) for b in BLOCKS if b.skip is None and b.lang == "python"]
+    r = subprocess.run([sys.executable, "-c", _DRIVER], input=json.dumps(py), cwd=workdir,
+                       env=_env(), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert ran + len(py) >= 6
     # what the blocks promise exists
     for name in ("fcn8s_shapes.pt", "fcn8s_shapes.index", "fcn8s_shapes.onnx",
                  "miou.json", "report.json", "fcn8s_api.pt"):

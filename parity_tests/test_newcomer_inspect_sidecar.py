@@ -65,3 +65,29 @@ def test_sidecar_reference_documents_every_field(converted):
     from caffe2ss.converter.provenance import VERSION
 
     assert f"Schema version: **{VERSION}**" in doc
+
+
+UNSUPPORTED = """input: "data"
+input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }
+layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 2 kernel_size: 3 } }
+layer { name: "weird" type: "FancyNorm" bottom: "conv1" top: "n1" }
+layer { name: "relu" type: "ReLU" bottom: "n1" top: "n1" }
+layer { name: "other" type: "Mystery" bottom: "n1" top: "out" }
+"""
+
+
+def test_inspect_lists_a_net_with_unsupported_layers(tmp_path):
+    p = tmp_path / "u.prototxt"
+    p.write_text(UNSUPPORTED)
+    rc, out, _ = cli("inspect", p)
+    assert rc == 2  # it cannot be converted: bad input, but the whole net is shown
+    rows = {l.split()[0]: l for l in out.splitlines()[2:7] if l.strip()}
+    assert "UNSUPPORTED" in rows["weird"] and "UNSUPPORTED" in rows["other"]
+    assert "UNSUPPORTED" not in rows["conv1"] and "UNSUPPORTED" not in rows["relu"]
+    assert "unsupported layers (2): weird (FancyNorm), other (Mystery)" in out
+    rc, out, _ = cli("inspect", p, "--json")
+    doc = json.loads(out)
+    assert rc == 2 and doc["unsupported"] == ["weird", "other"]
+    assert [l["name"] for l in doc["layers"]] == ["conv1", "weird", "relu", "other"]
+    rc, _, err = cli("convert", p, "--to", "torch", "-o", tmp_path / "x.pt")
+    assert rc == 2 and "unsupported layer types: 'weird' (FancyNorm)" in err

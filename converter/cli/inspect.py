@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
+from ..errors import CaffeError
 from ..reader.load import load
 from .common import add_input_arg, add_model_args, input_names, input_shapes
 from .describe import describe, render
-from .inspect_converted import converted_report, render_converted
+from .inspect_converted import converted_report, render_converted, render_unsupported
 from .recognize import converted_kind, converted_model
 
 HELP = "print the net: format, fork, inputs, layers (kernel, stride, pad, ...), shapes"
@@ -31,7 +32,18 @@ def run(args) -> int:
         meta = converted_report(converted, converted_kind(args.model))
         print(json.dumps(meta, indent=2) if args.json else render_converted(meta))
         return 0
-    net = load(args.model, args.prototxt, args.fork, input_names(args))
+    try:
+        net = load(args.model, args.prototxt, args.fork, input_names(args))
+    except CaffeError as e:
+        if not getattr(e, "layers", None):
+            raise
+        if args.json:  # the net, marked; the exit status says it cannot be converted
+            print(json.dumps({"layers": e.layers, "unsupported": [
+                l["name"] for l in e.layers if not l["supported"]], "error": e.message},
+                indent=2))
+        else:
+            print(render_unsupported(args.model, e.layers, e.message))
+        return 2
     desc = describe(net, input_shapes(net, args))
     print(json.dumps(desc, indent=2) if args.json else render(desc))
     return 0

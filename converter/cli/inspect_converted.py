@@ -38,3 +38,16 @@ def render_converted(meta: dict) -> str:
     width = max((len(k) for k in layers), default=0)
     out += [f"  {k.ljust(width)}  {', '.join(map(str, v))}" for k, v in layers.items()]
     return "\n".join(map(printable, out))
+
+
+def render_unsupported(model, layers: list, message: str) -> str:
+    """Every layer of a net that cannot be converted, unsupported ones marked and listed."""
+    rows = [("layer", "type", "bottoms -> tops", "")]
+    rows += [(l["name"], l["type"], f"{','.join(l['bottoms'])} -> {','.join(l['tops'])}",
+              "" if l["supported"] else "UNSUPPORTED") for l in layers]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = [f"net:     {model} (cannot be converted: it has unsupported layers)", ""]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    bad = [f"{l['name']} ({l['type']})" for l in layers if not l["supported"]]
+    out += ["", f"unsupported layers ({len(bad)}): {', '.join(bad)}", f"error: {message}"]
+    return "\n".join(map(printable, out))

@@ -51,7 +51,7 @@ def add_crf_args(p, what: str) -> None:
                    "DenseCRF layer if it has one, else DeepLab-LargeFOV's")
     p.add_argument("--crf-params", metavar="K=V,...", help="override CRF parameters, e.g. "
                    "bi_w=4,bi_xy_std=121,bi_rgb_std=5,pos_w=3,pos_xy_std=3,iterations=10 "
-                   "(any subset; implies --crf)")
+                   "(any subset; implies --crf; default: none)")
 
 
 def parse_shape(text: str) -> dict:

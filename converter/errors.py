@@ -48,13 +48,15 @@ class CaffeError(Exception):
 
     def with_context(self, *, file=None, layer=None, field=None) -> "CaffeError":
         """Return a copy with missing context filled in."""
-        return CaffeError(
+        copy = CaffeError(
             self.message,
             file=self.file or file,
             layer=self.layer if self.layer is not None else layer,
             field=self.field or field,
             offset=self.offset,
         )
+        copy.layers = getattr(self, "layers", None)  # unsupported nets: every layer, marked
+        return copy
 
     def __str__(self) -> str:
         where = []

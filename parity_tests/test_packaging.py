@@ -22,6 +22,10 @@ def test_every_package_directory_is_listed():
         for init in (ROOT / folder).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join((name, *rel)))
+    # entry/ maps onto the namespace package itself: only __main__.py (python -m caffe2ss)
+    assert not (ROOT / "entry" / "__init__.py").exists()
+    found.add("caffe2ss")
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"]["caffe2ss"] == "entry"
     assert found == listed
 
 
@@ -48,6 +52,7 @@ def test_wheel_installs_under_caffe2ss_only(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert tops <= {"caffe2ss", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info"}
     assert "caffe2ss/converter/reader/load.py" in names
+    assert "caffe2ss/__main__.py" in names and "caffe2ss/__init__.py" not in names
     assert "caffe2ss/protos/caffe_pb2.py" in names and "caffe2ss/protos/caffe.proto" in names
     assert not any(n.startswith(("converter/", "models/", "parity_tests/")) for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 from ..errors import CaffeError, printable
 from ..ir import Net
 from ..reader.storage import render as render_storage
+from .layerattrs import key_params, layer_attrs
 
 
 def describe(net: Net, input_shapes=None) -> dict:
     """The inspect JSON contract.
 
     ``{"format", "fork", "fork_reason", "layer_format", "inputs": {name: shape|null}, "layers": [{"name",
-    "type", "bottoms", "tops", "params": [[dims]...], "top_shapes": [[dims]...]|null}],
+    "type", "bottoms", "tops", "params": [[dims]...], "attrs": {param: value}, "top_shapes": [[dims]...]|null}],
     "outputs", "preprocessing", "storage", "notes", "warnings", "shape_error"}``;
     ``storage`` (null without a caffemodel) is :func:`..reader.storage.summarize`'s. ``params`` are the
     weight shapes as Caffe holds them; ``top_shapes`` are Caffe's NCHW shapes (null when
@@ -36,6 +37,7 @@ def describe(net: Net, input_shapes=None) -> dict:
         "layers": [{
             "name": l.name, "type": l.type, "bottoms": list(l.bottoms), "tops": list(l.tops),
             "params": [list(b.shape) for b in l.blobs],
+            "attrs": layer_attrs(l.params),
             "top_shapes": [list(s) for s in per_layer[l.name]] if per_layer else None,
         } for l in net.layers if not l.synthetic],
         "preprocessing": net.preprocessing.as_dict(),
@@ -59,12 +61,12 @@ def render(desc: dict) -> str:
            "inputs:  " + ", ".join(f"{k} {_fmt([v]) if v else '(shape unknown)'}"
                                    for k, v in desc["inputs"].items()),
            "outputs: " + ", ".join(desc["outputs"]), ""]
-    rows = [("layer", "type", "bottoms -> tops", "params", "top shapes")]
+    rows = [("layer", "type", "bottoms -> tops", "params", "top shapes", "key parameters")]
     for l in desc["layers"]:  # names from the file: control characters escaped
         rows.append(tuple(map(printable, (
             l["name"], l["type"], f"{','.join(l['bottoms'])} -> {','.join(l['tops'])}",
-            _fmt(l["params"]), _fmt(l["top_shapes"])))))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+            _fmt(l["params"]), _fmt(l["top_shapes"]), key_params(l.get("attrs") or {})))))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
     for r in rows:
         out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     pre = desc["preprocessing"]

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from ..budget import limited
-from ..errors import CaffeError
+from ..errors import CaffeError, printable
+from .helpfmt import EXIT_CODES, OUTPUT_POLICY, HelpFormatter, epilog
 
 EPILOG = """examples:
   caffe2ss inspect deeplab.caffemodel
@@ -25,8 +27,9 @@ EPILOG = """examples:
   caffe2ss infer fcn8s.pt image.jpg photos/ -o masks --overlay
   caffe2ss demo
   caffe2ss models --json
+  python -m caffe2ss --version
 
-exit status: 0 success, 1 parity mismatch, 2 bad input or usage"""
+"""
 
 
 #: The subcommands, in --help order; each module has HELP, add_arguments(p) and run(args).
@@ -38,16 +41,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="caffe2ss", description="Read Caffe models without Caffe; convert them to "
         "PyTorch, TensorFlow and ONNX with Caffe-exact semantics, and prove it.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EPILOG + "\n" + OUTPUT_POLICY + "\n\n" + EXIT_CODES,
+        formatter_class=HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"caffe2ss {version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         module = _command(name)
-        p = sub.add_parser(name, help=module.HELP)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP,
+                           epilog=epilog(module.EXAMPLES), formatter_class=HelpFormatter)
         module.add_arguments(p)
         p.add_argument("--max-memory", metavar="SIZE",
                        help="memory budget, e.g. 4G (default: a quarter of the physical memory, "
                        "or $CAFFE2SS_MAX_MEMORY); larger inputs and nets are refused")
     return parser
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject's, in a source checkout)."""
+    try:
+        from importlib.metadata import version as dist_version
+
+        return dist_version("caffe2ss")
+    except Exception:  # not installed: read pyproject.toml next to the sources
+        text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+        return next(l.split('"')[1] for l in text.splitlines() if l.startswith("version"))
 
 
 def _command(name: str):
@@ -62,6 +80,11 @@ def main(argv=None) -> int:
             return _command(args.command).run(args)
     except CaffeError as e:
         print(f"caffe2ss: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a read or write the early checks could not foresee
+        where = f" {e.filename}" if e.filename else ""
+        print(printable(f"caffe2ss: error:{where}: {e.strerror or e}; check the path and "
+                        "its permissions"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("caffe2ss: interrupted", file=sys.stderr)

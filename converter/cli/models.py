@@ -4,6 +4,8 @@ from __future__ import annotations
 from ...models.listing import main as list_models
 
 HELP = "list the trainable model families: parameters, input constraint, init sources"
+EXAMPLES = """  caffe2ss models
+  caffe2ss models --json"""
 
 
 def add_arguments(p) -> None:

@@ -13,7 +13,15 @@ from ..npyfile import load_checked
 from ..parity import ATOL, RTOL, FrameworkResult, compare_blobs, format_table
 from ..reader.load import load
 from ..seg.miou_gate import miou_gate
-from .common import add_model_args, framework_list
+from .recognize import refuse_converted
+from ..outdirs import check_output_file
+from .common import add_model_args, framework_list, frameworks_arg
+
+EXAMPLES = """  caffe2ss parity fcn8s.caffemodel --prototxt deploy.prototxt --input x.npy \\
+      --reference caffe_blobs.npz --frameworks torch,tf,onnx --json report.json
+  caffe2ss parity examples/trained_fcn8s_shapes/weights.caffemodel \\
+      --voc-root examples/shapes-voc \\
+      --caffe-predictions examples/trained_fcn8s_shapes/caffe_predictions.npz"""
 
 HELP = "compare the rebuilt net with Caffe's blobs (CI gate)"
 
@@ -22,17 +30,19 @@ def add_arguments(p) -> None:
     """The ``parity`` options."""
     add_model_args(p)
     p.add_argument("--input", help="NCHW float32 .npy fed to the net's input; NAME=X.npy "
-                   "also names the input blob (when the data layers offer several)")
-    p.add_argument("--reference", help=".npz of Caffe blobs keyed by blob name")
+                   "also names the input blob (when the data layers offer several) "
+                   "(default: none; give it with --reference)")
+    p.add_argument("--reference", help=".npz of Caffe blobs keyed by blob name (default: "
+                   "none)")
     p.add_argument("--frameworks", default="torch", help="comma list of "
                    + ",".join(framework_list()))
-    p.add_argument("--json", dest="json_path", help="write the JSON report here")
+    p.add_argument("--json", dest="json_path", help="write the JSON report here (default: none)")
     p.add_argument("--atol", type=float, default=None, help="absolute tolerance (default 0)")
     p.add_argument("--rtol", type=float, default=None,
                    help="relative tolerance on max(1, max|ref|) (default 1e-4)")
-    p.add_argument("--voc-root", help="also gate mIoU on a VOC-layout data set")
-    p.add_argument("--split", default="val")
-    p.add_argument("--caffe-predictions", help=".npz of Caffe's argmax maps per image id")
+    p.add_argument("--voc-root", help="also gate mIoU on a VOC-layout data set (default: none)")
+    p.add_argument("--split", default="val", help="VOC split for --voc-root")
+    p.add_argument("--caffe-predictions", help=".npz of Caffe's argmax maps per image id (default: none)")
 
 
 def _load_array(path, what: str):
@@ -57,18 +67,14 @@ def _split_input(text):
 
 
 def _frameworks(text: str) -> list[str]:
-    names = [f.strip() for f in text.split(",") if f.strip()]
-    known = framework_list()
-    for n in names:
-        if n not in known:
-            raise CaffeError(f"unknown framework '{n}'; choose from {', '.join(known)}",
-                             field="frameworks")
-    return names or ["torch"]
+    return frameworks_arg(text)
 
 
 def run(args) -> int:
     """Run ``caffe2ss parity``; 0 pass, 1 mismatch."""
     frameworks = _frameworks(args.frameworks)
+    check_output_file(args.json_path)  # before any work
+    refuse_converted(args.model, "parity")
     backends = {fw: get_backend(fw) for fw in frameworks}  # fail early on a missing extra
     blob, npy = _split_input(args.input)
     net = load(args.model, args.prototxt, args.fork, [blob] if blob else None)
@@ -91,8 +97,9 @@ def run(args) -> int:
             raise CaffeError(f"the net has inputs {list(net.inputs)}; parity feeds one",
                              field="input")
         name = next(iter(net.inputs))
-        net.infer_shapes({name: x.shape})  # validate the size before running anything
         reference = _load_reference(args.reference)
+        _check_input_size(net, name, x.shape, reference, args.input)
+        net.infer_shapes({name: x.shape})  # validate the size before running anything
         for fw, backend in backends.items():
             ours = backend.run(net, {name: x.astype(np.float32)}, blobs=True)
             outputs[fw] = ours
@@ -117,6 +124,19 @@ def run(args) -> int:
         write_json_atomic(args.json_path, report)
     print(f"parity: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
+
+
+def _check_input_size(net, name: str, shape, reference: dict, path) -> None:
+    """A wrong-sized input is bad input (exit 2, one line), never a table of failures."""
+    ref = reference.get(name)
+    if ref is not None and tuple(ref.shape) != tuple(shape):
+        raise CaffeError(f"the input has shape {tuple(shape)} but the reference's '{name}' "
+                         f"blob is {tuple(ref.shape)}; give the input Caffe ran on",
+                         file=path)
+    declared = net.inputs.get(name)
+    if declared and len(declared) == 4 and declared[1] != shape[1]:
+        raise CaffeError(f"the input has {shape[1]} channels; the net's '{name}' takes "
+                         f"{declared[1]} (N,C,H,W {tuple(declared)})", file=path)
 
 
 def _cross(net, outputs: dict, atol: float, rtol: float) -> dict:

@@ -83,9 +83,15 @@ def build_net(msg, fork: str, weights=None, inputs=None) -> Net:
         net.layers.append(_make_layer(raw, fork))
     if unsupported:
         listed = ", ".join(f"'{r.name}' ({_why(r.type)})" for r in unsupported)
-        raise CaffeError(f"unsupported layer types: {listed}. Supported: "
+        err = CaffeError(f"unsupported layer types: {listed}. Supported: "
                          f"{', '.join(caffe_types())} (plus data, loss and accuracy layers, "
                          "which are dropped)", layer=unsupported[0].name, field="type")
+        bad = {id(r) for r in unsupported}  # inspect lists the whole net, marked
+        err.layers = [{"name": r.name, "type": r.type or "unknown V1 enum value",
+                       "bottoms": list(r.bottoms), "tops": list(r.tops),
+                       "supported": id(r) not in bad}
+                      for r, inc in zip(raws, included) if inc]
+        raise err
     if not net.layers and not net.inputs:
         raise CaffeError("the net defines no layers and no inputs: an empty or wrong file",
                          field="layer")

@@ -66,7 +66,8 @@ def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
         bar.close()  # an error message starts on a fresh line
     seconds = time.perf_counter() - start
     sc = cm.scores()
-    names = _class_names(cm.n, class_names)
+    names = _class_names(cm.n, class_names if class_names is not None
+                         else dataset_class_names(voc_root))
     report = {
         "miou": sc["miou"], "pixel_acc": sc["pixel_acc"], "mean_acc": sc["mean_acc"],
         "per_class_iou": {names[k]: v for k, v in sc["per_class_iou"].items()},
@@ -75,6 +76,8 @@ def evaluate(model, voc_root, split: str = "val", framework: str | None = None,
         "framework": m.framework, "images_per_s": len(samples) / max(seconds, 1e-9),
         "seconds": seconds, "batch_size": int(batch_size), "split": split,
         "voc_root": str(voc_root), "model": m.source, "preprocessing": m.preprocessing,
+        "class_names": names,
+        "confusion_matrix": cm.counts.tolist(),  # [ground truth][prediction] pixel counts
     }
     if cm_crf is not None:
         report["crf"] = crf_section(cm_crf, names, crf_params, crf_seconds)
@@ -91,11 +94,37 @@ def _batches(samples, batch_size: int):
     return [g[i:i + batch_size] for g in groups.values() for i in range(0, len(g), batch_size)]
 
 
+#: A data set's own class names: one per line, class id = line number (from 0).
+CLASS_NAMES_FILE = "class_names.txt"
+
+
+def read_class_names(path) -> list[str]:
+    """One class name per line (blank lines and ``#`` comments skipped)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise CaffeError(f"cannot read the class names ({e}); give a text file with one "
+                         "name per line", file=path) from None
+    names = [l.strip() for l in text.splitlines() if l.strip() and not l.startswith("#")]
+    if not names:
+        raise CaffeError("no class names in this file (one name per line)", file=path)
+    return names
+
+
+def dataset_class_names(voc_root):
+    """``<voc_root>/class_names.txt`` when the data set ships one, else None."""
+    f = Path(voc_root) / CLASS_NAMES_FILE
+    return read_class_names(f) if f.is_file() else None
+
+
 def _class_names(n: int, given=None) -> list[str]:
     if given is not None:
-        if len(given) != n:
-            raise CaffeError(f"{len(given)} class names given for a {n}-class head")
-        return [str(c) for c in given]
+        if len(given) > n:
+            raise CaffeError(f"{len(given)} class names given for a {n}-class head; give "
+                             f"at most {n}", field="class-names")
+        # a head wider than the data set (e.g. a 21-class head on 4 classes): the rest
+        # keep their ids
+        return [str(c) for c in given] + [f"class_{i}" for i in range(len(given), n)]
     return list(VOC_CLASSES) if n == len(VOC_CLASSES) else [str(i) for i in range(n)]
 
 

@@ -40,10 +40,17 @@ class Model:
     n_classes: int | None = None
     #: (N, C, H, W) an exported graph is fixed to (None: a dimension left open), or None.
     fixed_shape: tuple | None = None
+    #: (layer name, (H, W)) when a layer (InnerProduct) fixes the input size, else None.
+    fixed_by: tuple | None = None
 
     def logits(self, images: list[np.ndarray]) -> np.ndarray:
         """Class scores ``(N, C, h, w)`` float32 for equal-size RGB uint8 images."""
         fixed, (h, w) = self.fixed_shape, images[0].shape[:2]
+        if self.fixed_by and (h, w) != tuple(self.fixed_by[1]):
+            fh, fw = self.fixed_by[1]
+            raise CaffeError(f"the image is {h}x{w} (HxW) but this net's input size is fixed "
+                             f"at {fh}x{fw} by layer '{self.fixed_by[0]}' (InnerProduct); "
+                             f"resize the images to {fw}x{fh} (WxH) first", file=self.source)
         if fixed and fixed[2] is not None and (h, w) != tuple(fixed[2:]):
             raise CaffeError(f"this {self.framework} model was exported for {fixed[2]}x"
                              f"{fixed[3]} (HxW) inputs, not {h}x{w}; convert it again with "
@@ -104,13 +111,25 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
         if meta.get("model"):  # a registry model (caffe2ss train's final.*): create()
             return _open_registry(path, meta, fw, output)
         net, runner = get_backend(fw).load_converted(path)
-        pre = meta.get("preprocessing") or net.preprocessing.as_dict()
+        pre = dict(meta.get("preprocessing") or net.preprocessing.as_dict())
+        pre["source"] = f"sidecar {side.name}" + (f" ({pre['source']})"
+                                                   if pre.get("source") else "")
         fixed = _fixed_shape(meta)
     if pre.get("mean") is None:
         print(printable(f"caffe2ss: note: {path.name} records no mean; images are fed as raw "
                         f"0-255 {pre.get('channel_order', 'BGR')} values"), file=sys.stderr)
     return Model(net, runner, pre, fw, str(path), next(iter(net.inputs)),
-                 output or _score_blob(net, path), fixed_shape=fixed)
+                 output or _score_blob(net, path), fixed_shape=fixed,
+                 fixed_by=_fixed_by(net))
+
+
+def _fixed_by(net):
+    """The first InnerProduct layer and the declared HxW it fixes, or None."""
+    shape = next(iter(net.inputs.values()), None)
+    if not shape or len(shape) != 4:
+        return None
+    layer = next((l for l in net.layers if l.type == "InnerProduct"), None)
+    return (layer.name, tuple(shape[2:])) if layer is not None else None
 
 
 def _open_registry(path: Path, meta: dict, fw: str, output=None) -> Model:

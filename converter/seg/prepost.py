@@ -13,10 +13,13 @@ def preprocess(images: list[np.ndarray], pre: dict) -> np.ndarray:
     """RGB uint8 HxWx3 images -> the net's NCHW float32 input, as Caffe's transformer.
 
     Channels are reordered to ``channel_order`` (BGR for Caffe nets), the per-channel
-    ``mean`` (given in the net's order) is subtracted from the 0-255 values, then the
+    ``mean`` (given in the net's order) is subtracted from the values (0-255, or 0-1
+    when ``value_range`` is "0-1"), then the
     result is multiplied by ``scale`` (Caffe subtracts first, then scales).
     """
     x = np.stack(images).astype(np.float32)  # N, H, W, 3 in 0..255
+    if pre.get("value_range") == "0-1":
+        x = x / np.float32(255)
     if str(pre.get("channel_order", "BGR")).upper() == "BGR":
         x = x[..., ::-1]
     if pre.get("mean") is not None:

@@ -8,5 +8,20 @@
 * ``fcn`` (``FCN32s``, ``FCN16s``, ``FCN8s``, ``FCN8sAtOnce``), ``deeplab``
   (``DeepLabLargeFOV``): the published nets, loading ``caffe2ss convert --to tf`` output.
 
-Importing this package does not import TensorFlow; its modules do.
+Importing this package does not import TensorFlow; its modules do. The classes and
+``from_checkpoint`` (class and thinned widths read from a converted checkpoint) are
+re-exported lazily: ``from caffe2ss.models.tf import FCN8s`` imports TensorFlow then.
 """
+import importlib
+
+#: Public name -> module that defines it (imported on first access).
+_EXPORTS = {"FCN32s": "fcn", "FCN16s": "fcn", "FCN8s": "fcn", "FCN8sAtOnce": "fcn",
+            "DeepLabLargeFOV": "deeplab", "CaffeNet": "generic",
+            "from_checkpoint": "fromweights"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -65,7 +65,7 @@ def load(model=None, prototxt=None, fork: str | None = None) -> Net:
     net.warnings[:0] = warnings
     net.format = fmt
     net.source = sources
-    net.definition = _definition_text(msg)
+    net.definition = lambda: _definition_text(msg)  # rendered on first read
     return net
 
 

@@ -7,6 +7,8 @@ only compares element counts and reinterprets the data in the target shape).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import CaffeError
@@ -20,9 +22,7 @@ MAX_BLOB_ELEMENTS = 2**31
 
 def check_size(shape, what: str, layer=None) -> None:
     """Refuse a blob whose element count exceeds :data:`MAX_BLOB_ELEMENTS`."""
-    count = 1
-    for d in shape:
-        count *= int(d)
+    count = math.prod(map(int, shape))
     if count > MAX_BLOB_ELEMENTS:
         raise CaffeError(
             f"{what} would have shape {tuple(shape)} = {count} elements, over the limit of "
@@ -47,7 +47,7 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None) -> dict
         tops = spec.infer(layer.params, bottom_shapes, ctx)
         for t, s in zip(layer.tops, tops):
             check_size(s, f"top '{t}'", layer.name)
-            shapes[t] = tuple(int(d) for d in s)
+            shapes[t] = tuple(map(int, s))
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
         check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))

@@ -51,12 +51,13 @@ def share_memory_writes(net: Net) -> None:
         for b in layer.bottoms:
             refresh(b)
         layers.append(layer)
+        shared = shares_memory(layer)  # once per layer, not per top
         for i, top in enumerate(layer.tops):
             if i < len(layer.bottoms) and layer.bottoms[i] == top:   # in place
                 mid = memory[top]
                 fresh[mid], writer[mid] = {top}, (layer.name, top)
                 continue
-            mid = memory[layer.bottoms[0]] if shares_memory(layer) else f"{layer.name}/{i}"
+            mid = memory[layer.bottoms[0]] if shared else f"{layer.name}/{i}"
             memory[top] = mid
             members.setdefault(mid, []).append(top)
             fresh.setdefault(mid, set()).add(top)

@@ -19,6 +19,7 @@ from ...provenance import as_metadata
 from ...layers import SPECS
 from ....models.naming import module_keys
 from ....models.torch.builders import weights
+from . import stheader
 
 FORMATS = ("pt", "safetensors")
 
@@ -82,10 +83,8 @@ def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
             with open(tmp, "wb") as f:
                 torch.save(state, f)
         else:
-            from safetensors.torch import save_file
-
             meta = {"format": "pt", **(as_metadata(record) if record else {})}
-            save_file(state, str(tmp), metadata=meta)
+            stheader.save(state, tmp, meta)  # metadata keys sorted: same bytes each run
         digest = sha256(tmp)
     return digest
 

@@ -45,9 +45,13 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None) -> dict
             raise CaffeError(f"bottom '{e.args[0]}' is not produced by any earlier layer",
                              layer=layer.name, field="bottom") from None
         tops = spec.infer(layer.params, bottom_shapes, ctx)
+        last = None
         for t, s in zip(layer.tops, tops):
-            check_size(s, f"top '{t}'", layer.name)
-            shapes[t] = tuple(map(int, s))
+            s = tuple(map(int, s))
+            if s != last:  # tops of one shape (Slice, Split): one check
+                check_size(s, f"top '{t}'", layer.name)
+                last = s
+            shapes[t] = s
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
         check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))

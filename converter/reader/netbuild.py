@@ -54,7 +54,7 @@ def build_net(msg, fork: str, weights=None) -> Net:
                                 f"(use '{raw.bottoms[0] if raw.bottoms else '?'}')")
             dead.update(raw.tops)
             continue
-        if any(b in dead for b in raw.bottoms):
+        if dead and any(b in dead for b in raw.bottoms):
             net.notes.append(f"dropped '{raw.name}' ({raw.type}): it consumes "
                              f"{[b for b in raw.bottoms if b in dead]} (labels or dropped "
                              "layers)")

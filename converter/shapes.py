@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from .errors import CaffeError
+from .gcpause import gc_paused
 from .layers import SPECS, LayerContext
 
 
@@ -29,6 +30,7 @@ def check_size(shape, what: str, layer=None) -> None:
             f"{MAX_BLOB_ELEMENTS}; use a smaller input shape", layer=layer, field="shape")
 
 
+@gc_paused()
 def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None) -> dict:
     """Return blob name -> shape (final value for in-place blobs).
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from ..errors import CaffeError
+from ..gcpause import gc_paused
 from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
                      parse_binary, parse_text, schema)
 from ..ir import Net
@@ -20,6 +21,7 @@ from .sniff import is_prototxt, map_file, read_text, refuse_containers
 
 __all__ = ["FORKS", "detect_text_fork", "load", "load_definition"]
 
+@gc_paused()
 def load(model=None, prototxt=None, fork: str | None = None) -> Net:
     """Load a Caffe net (definition + weights) into the IR. See the module docstring."""
     if fork is not None and fork not in FORKS:

@@ -89,9 +89,6 @@ class Net:
     warnings: list[str] = field(default_factory=list)
     preprocessing: Preprocessing = field(default_factory=Preprocessing)
     source: dict = field(default_factory=dict)
-    #: the net definition as prototxt text (no weights), in the ``fork``'s schema; lets
-    #: a converted output be rebuilt without the original files.
-    definition: str = ""
     #: weighted layers dropped because they consume labels or dropped blobs (a converter
     #: refuses to write such a net: see ``reader.weights.check_weights``)
     dropped_weighted: list[str] = field(default_factory=list)
@@ -101,6 +98,21 @@ class Net:
     storage: dict = field(default_factory=dict)
     #: DeepLab's DenseCRF post-processing read from the net (a ``CRFParams``), or None.
     crf: Optional[Any] = None
+    #: the definition's text, or a callable that renders it on first read (see
+    #: :attr:`definition`); rendering 100k layers takes seconds that a forward never needs.
+    _definition: object = field(default="", repr=False)
+
+    @property
+    def definition(self) -> str:
+        """The net definition as prototxt text (no weights), in the ``fork``'s schema;
+        lets a converted output be rebuilt without the original files."""
+        if callable(self._definition):
+            self._definition = self._definition()
+        return self._definition
+
+    @definition.setter
+    def definition(self, text) -> None:
+        self._definition = text
 
     # ------------------------------------------------------------------ queries
     def layer(self, name: str) -> Layer:

@@ -10,6 +10,8 @@ in a MemoryError, an overflow inside a framework, or the kernel's OOM killer.
 """
 from __future__ import annotations
 
+import math
+
 from .budget import human, max_memory
 from .errors import CaffeError
 from .shapes import infer_shapes
@@ -17,11 +19,12 @@ from .shapes import infer_shapes
 FLOAT_BYTES = 4
 
 
+#: the layer types :func:`_scratch` sizes; other layers need no shapes of their bottoms.
+SCRATCH_TYPES = frozenset({"Pooling", "Convolution", "Deconvolution"})
+
+
 def _count(shape) -> int:
-    n = 1
-    for d in shape:
-        n *= int(d)
-    return n
+    return math.prod(map(int, shape))
 
 
 def _scratch(layer, bottoms, framework: str) -> int:
@@ -48,10 +51,10 @@ def plan_bytes(net, input_shapes, framework: str = "torch") -> int:
     final = infer_shapes(net, shapes, per_layer=per_layer)
     scratch, known = 0, dict(shapes)
     for layer in net.layers:
-        bottoms = [known[b] for b in layer.bottoms]
-        scratch = max(scratch, _scratch(layer, bottoms, framework))
-        for t, s in zip(layer.tops, per_layer[layer.name]):
-            known[t] = s
+        if layer.type in SCRATCH_TYPES:
+            bottoms = [known[b] for b in layer.bottoms]
+            scratch = max(scratch, _scratch(layer, bottoms, framework))
+        known.update(zip(layer.tops, per_layer[layer.name]))
     return FLOAT_BYTES * (sum(_count(s) for s in final.values()) + scratch)
 
 

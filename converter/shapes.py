@@ -7,9 +7,12 @@ only compares element counts and reinterprets the data in the target shape).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import CaffeError
+from .gcpause import gc_paused
 from .layers import SPECS, LayerContext
 
 
@@ -20,9 +23,7 @@ MAX_BLOB_ELEMENTS = 2**31
 
 def check_size(shape, what: str, layer=None) -> None:
     """Refuse a blob whose element count exceeds :data:`MAX_BLOB_ELEMENTS`."""
-    count = 1
-    for d in shape:
-        count *= int(d)
+    count = math.prod(map(int, shape))
     if count > MAX_BLOB_ELEMENTS:
         raise CaffeError(
             f"{what} would have shape {tuple(shape)} = {count} elements, over the limit of "
@@ -45,6 +46,7 @@ def missing_error(net) -> CaffeError | None:
                       "layer name)", layer=missing[0], field="blobs")
 
 
+@gc_paused()
 def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
                  require_weights: bool = False) -> dict:
     """Return blob name -> shape (final value for in-place blobs).
@@ -64,9 +66,13 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
             raise CaffeError(f"bottom '{e.args[0]}' is not produced by any earlier layer",
                              layer=layer.name, field="bottom") from None
         tops = spec.infer(layer.params, bottom_shapes, ctx)
+        last = None
         for t, s in zip(layer.tops, tops):
-            check_size(s, f"top '{t}'", layer.name)
-            shapes[t] = tuple(int(d) for d in s)
+            s = tuple(map(int, s))
+            if s != last:  # tops of one shape (Slice, Split): one check
+                check_size(s, f"top '{t}'", layer.name)
+                last = s
+            shapes[t] = s
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
         if require_weights and not layer.blobs:

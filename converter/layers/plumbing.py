@@ -76,12 +76,9 @@ class Slice:
     @staticmethod
     def infer(p: SliceParams, shapes, ctx):
         axis = canonical_axis(p.axis, len(shapes[0]), ctx)
-        out = []
-        for a, b in slice_bounds(p, shapes[0][axis], ctx.n_tops, ctx):
-            s = list(shapes[0])
-            s[axis] = b - a
-            out.append(tuple(s))
-        return out
+        head, tail = tuple(shapes[0][:axis]), tuple(shapes[0][axis + 1:])
+        return [head + (b - a,) + tail
+                for a, b in slice_bounds(p, shapes[0][axis], ctx.n_tops, ctx)]
 
 
 @register("Split", family="plumbing", tops=(1, None), in_place=False,  # CHECKs top != bottom

@@ -36,11 +36,13 @@ def share_memory_writes(net: Net) -> None:
     fresh: dict[str, set] = {name: {name} for name in net.inputs}   # id -> current blobs
     members: dict[str, list[str]] = {name: [name] for name in net.inputs}
     writer: dict[str, tuple] = {}                                   # id -> (layer, blob)
+    owner: dict[str, str] = {}     # id -> its blob, while no second blob shares it
     layers = []
 
     def refresh(blob: str) -> None:
         mid = memory.get(blob)
-        if mid is None or blob in fresh[mid]:
+        current = fresh.get(mid)
+        if current is None or blob in current:  # unknown, alone in its memory, or fresh
             return
         by, src = writer[mid]
         layers.append(Layer(f"{by}:{blob}", "Alias", [src, blob], [blob], None,
@@ -51,15 +53,21 @@ def share_memory_writes(net: Net) -> None:
         for b in layer.bottoms:
             refresh(b)
         layers.append(layer)
+        shared = shares_memory(layer)  # once per layer, not per top
         for i, top in enumerate(layer.tops):
             if i < len(layer.bottoms) and layer.bottoms[i] == top:   # in place
                 mid = memory[top]
                 fresh[mid], writer[mid] = {top}, (layer.name, top)
                 continue
-            mid = memory[layer.bottoms[0]] if shares_memory(layer) else f"{layer.name}/{i}"
-            memory[top] = mid
-            members.setdefault(mid, []).append(top)
-            fresh.setdefault(mid, set()).add(top)
+            if not shared:  # new memory of one blob: no list or set until it is shared
+                mid = memory[top] = f"{layer.name}/{i}"
+                owner[mid] = top
+                continue
+            mid = memory[top] = memory[layer.bottoms[0]]
+            if mid not in members:
+                members[mid] = [owner[mid]]
+            members[mid].append(top)
+            fresh.setdefault(mid, {owner.get(mid, top)}).add(top)
     for mid, blobs in members.items():
         for b in blobs:
             refresh(b)

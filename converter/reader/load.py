@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from ..errors import CaffeError
+from ..gcpause import gc_paused
 from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
                      parse_binary, parse_text, schema)
 from ..forks.foreign import binary_note
@@ -29,6 +30,7 @@ __all__ = ["FORKS", "detect_text_fork", "load", "load_definition"]
 #: first line of a definition whose inputs were named with ``--input`` (a comment)
 _INPUTS_LINE = "# caffe2ss --input "
 
+@gc_paused()
 def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net:
     """Load a Caffe net (definition + weights) into the IR. See the module docstring.
 
@@ -91,9 +93,11 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     net.storage = summarize(weights) if weights is not None else {}
     net.format = fmt
     net.source = sources
-    net.definition = _definition_text(msg)
     if inputs:  # the user's choice travels with the definition (sidecars rebuild from it)
-        net.definition = f"{_INPUTS_LINE}{','.join(net.inputs)}\n{net.definition}"
+        line = f"{_INPUTS_LINE}{','.join(net.inputs)}\n"
+        net.definition = lambda: line + _definition_text(msg)  # rendered on first read
+    else:
+        net.definition = lambda: _definition_text(msg)
     return net
 
 

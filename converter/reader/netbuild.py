@@ -69,7 +69,7 @@ def build_net(msg, fork: str, weights=None, inputs=None) -> Net:
                                 + _postprocess(raw, net))
             dead.update(raw.tops)
             continue
-        if any(b in dead for b in raw.bottoms):
+        if dead and any(b in dead for b in raw.bottoms):
             if may_have_weights(raw, weighted_src):
                 net.dropped_weighted.append(raw.name)
             net.notes.append(f"dropped '{raw.name}' ({raw.type}): it consumes "

@@ -23,7 +23,9 @@ def as_str(v) -> str:
 
 
 def strs(values) -> list[str]:
-    return [as_str(v) for v in values]
+    """Repeated protobuf strings as a list of str (the loop only if one came as bytes)."""
+    out = list(values)
+    return [as_str(v) for v in out] if bytes in set(map(type, out)) else out
 
 
 def rule_matches(rule, phase: int = 1, level: int = 0, stages=()) -> bool:

@@ -19,7 +19,11 @@ def concat(xs, axis: int = 1):
 def slice_(x, p, n_tops: int):
     """Caffe Slice (``p``: SliceParams): at ``slice_points``, or in ``n_tops`` equal parts."""
     a = _axis(p.axis, x.dim())
-    return [x.narrow(a, s, e - s) for s, e in slice_bounds(p, x.shape[a], n_tops)]
+    bounds = slice_bounds(p, x.shape[a], n_tops)
+    sizes = [e - s for s, e in bounds]
+    if bounds and bounds[0][0] == 0 and sum(sizes) == x.shape[a] and min(sizes) >= 0:
+        return list(torch.split(x, sizes, a))  # one call: 100k tops in O(tops), no loop
+    return [x.narrow(a, s, e - s) for s, e in bounds]
 
 
 def flatten(x, p):

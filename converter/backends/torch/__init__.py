@@ -15,6 +15,7 @@ from ....models.torch.crf import dense_crf_numpy
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
+from ...gcpause import gc_paused
 from ...provenance import provenance, sidecar_path
 from ...generation import fingerprint, verify_set
 from ...memplan import check_memory
@@ -50,6 +51,7 @@ def _forward(model: CaffeNet, net, arrays: dict, blobs: bool) -> dict:
     return {k: out[k].numpy() for k in names if k in out}
 
 
+@gc_paused()
 def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     """Run the rebuilt net on NCHW float32 numpy inputs of any spatial size.
 

@@ -16,10 +16,10 @@ import numpy as np
 from ...errors import CaffeError
 from ...fileio import atomic_path, deferred_interrupt, sha256
 from ...provenance import as_metadata
-from .stheader import canonical
 from ...layers import SPECS
 from ....models.naming import module_keys
 from ....models.torch.builders import weights
+from . import stheader
 
 FORMATS = ("pt", "safetensors")
 
@@ -85,11 +85,8 @@ def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
             with open(tmp, "wb") as f:
                 torch.save(state, f)
         else:
-            from safetensors.torch import save
-
             meta = {"format": "pt", **(as_metadata(record) if record else {})}
-            with open(tmp, "wb") as f:  # sorted header: the same tensors, the same bytes
-                f.write(canonical(save(state, metadata=meta)))
+            stheader.save(state, tmp, meta)  # metadata keys sorted: same bytes each run
         digest = sha256(tmp)
     return digest
 

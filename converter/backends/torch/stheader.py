@@ -1,23 +1,35 @@
-"""A safetensors file with a deterministic header.
+"""A safetensors file with a canonical header: metadata keys sorted.
 
-safetensors writes ``__metadata__`` from a Rust hash map, so with two or more metadata
-keys (``format`` and the provenance record) their order, and so the file's bytes, change
-from run to run. :func:`canonical` rewrites the header with every key sorted; the tensor
-data (and the offsets into it) are unchanged.
+The safetensors writer (Rust) keeps the metadata in a ``HashMap`` whose iteration order
+is seeded per map, so two conversions of the same net could write ``format`` and the
+provenance record in either order: the same weights, different bytes.
+:func:`canonical` rewrites the header with ``__metadata__`` first and its keys sorted;
+tensor entries keep the writer's order (their offsets are relative to the data, which
+is not touched).
 """
 from __future__ import annotations
 
 import json
 
+#: safetensors pads the header with spaces so the data starts 8-byte aligned.
+ALIGN = 8
+
 
 def canonical(data: bytes) -> bytes:
-    """``data`` (a safetensors file) with its JSON header's keys sorted, padded with
-    spaces to a multiple of 8 bytes as safetensors pads it."""
+    """``data`` (a whole safetensors file) with its header in canonical form."""
     n = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + n])
     meta = header.pop("__metadata__", None)
-    ordered = {"__metadata__": dict(sorted(meta.items()))} if meta is not None else {}
-    ordered.update(sorted(header.items()))
-    text = json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    text += b" " * (-len(text) % 8)
+    out = {} if meta is None else {"__metadata__": dict(sorted(meta.items()))}
+    out.update(header)
+    text = json.dumps(out, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % ALIGN)
     return len(text).to_bytes(8, "little") + text + data[8 + n:]
+
+
+def save(state: dict, path, metadata: dict) -> None:
+    """Write ``state`` (name -> tensor) to ``path`` as safetensors, canonical header."""
+    from safetensors.torch import save as to_bytes
+
+    with open(path, "wb") as f:
+        f.write(canonical(to_bytes(state, metadata=metadata)))

@@ -36,7 +36,7 @@ def torch_(deploy, model, x, work):
     from caffe2ss.models.torch.generic import CaffeNet
 
     net = load(model, deploy)
-    m = CaffeNet(net).eval()
+    m = CaffeNet(net, channels_last=True).eval()
     name = next(iter(net.inputs))
     t = torch.from_numpy(x)
 
@@ -68,5 +68,5 @@ def tf(deploy, model, x, work):
     return _timed(lambda: next(iter(run_model(m, net, {"data": x}).values())))
 
 
-ENGINES = {"OpenCV dnn": opencv, "caffe2ss torch": torch_,
+ENGINES = {"OpenCV dnn": opencv, "caffe2ss torch (channels_last)": torch_,
            "caffe2ss onnxruntime": onnxruntime, "caffe2ss tf": tf}

@@ -117,10 +117,10 @@ def main(argv=None) -> None:
             print(f"\n{net_name} {BENCH_NETS[net_name][1]}: median of {args.repeat}, "
                   f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, "
                   f"{os.cpu_count()} CPUs")
-            print(f"{'engine':<28} {'time (s)':>9} {'vs OpenCV':>10} {'rel diff':>10}")
+            print(f"{'engine':<31} {'time (s)':>9} {'vs OpenCV':>10} {'rel diff':>10}")
             for k, (t, d) in res.items():
                 ratio = f"{t / cv:.2f}x" if cv else "-"
-                print(f"{k:<28} {t:>9.3f} {ratio:>10} {d:>10.2e}", flush=True)
+                print(f"{k:<31} {t:>9.3f} {ratio:>10} {d:>10.2e}", flush=True)
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def main(argv=None) -> None:
             deploy = thin_deploy(thin, w / f"fcn8s_{thin}.prototxt")
             model = w / f"fcn8s_{thin}.caffemodel"
             n = write_weights(deploy, model)
-            conv, _, crss = _run([sys.executable, "-m", "caffe2ss.converter.cli", "convert",
+            conv, crss, _ = _run([sys.executable, "-m", "caffe2ss.converter.cli", "convert",
                                   str(model), "--prototxt", str(deploy), "-o",
                                   str(w / f"fcn8s_{thin}.pt"), "--to", "torch"])
             _, fwd, frss = _child("forward", deploy, model, 500)

@@ -10,6 +10,7 @@ onnxruntime (CPU).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +32,6 @@ def _session(model_bytes: bytes, optimize: bool = False):
     """An onnxruntime CPU session. ``optimize`` (converted files loaded to run): every
     graph optimisation (conv+activation fusion, layout) and one intra-op thread per
     core; otherwise the ops run as written (fusions reorder float32 arithmetic)."""
-    import os
-
     import onnxruntime as ort
 
     so = ort.SessionOptions()

@@ -20,11 +20,17 @@ class CaffeNet(nn.Module):
     {input blob: tensor}. Returns the output tensor (a dict if the net has several
     outputs), or with ``return_blobs`` every blob by Caffe name; a blob written in place
     (ReLU, Dropout, ...) holds its final value, as in Caffe.
+
+    ``channels_last`` (opt-in, for inference; default off: NCHW): 4-D inputs
+    and weights in channels-last memory format (oneDNN convolutions and pooling without
+    layout reorders); outputs come back contiguous NCHW.
+    Values are the same up to float32 summation order.
     """
 
-    def __init__(self, net):
+    def __init__(self, net, channels_last: bool = False):
         super().__init__()
         self.net = net
+        self.channels_last = channels_last
         keys = module_keys(net)
         self._steps = []
         for layer in net.layers:
@@ -38,6 +44,8 @@ class CaffeNet(nn.Module):
         for i, (bottoms, _, _) in enumerate(self._steps):
             for b in bottoms:
                 self._last_use[b] = i
+        if channels_last:  # 4-D weights too, else every convolution reorders them per call
+            self.to(memory_format=torch.channels_last)
 
     def _inputs(self, x) -> dict:
         if isinstance(x, torch.Tensor):
@@ -53,6 +61,8 @@ class CaffeNet(nn.Module):
 
     def forward(self, x, return_blobs: bool = False):
         blobs = self._inputs(x)
+        if self.channels_last:
+            blobs = {k: _nhwc(v) for k, v in blobs.items()}
         for i, (bottoms, tops, module) in enumerate(self._steps):
             out = module(*[blobs[b] for b in bottoms])
             blobs.update(zip(tops, out if isinstance(out, (list, tuple)) else (out,)))
@@ -61,6 +71,16 @@ class CaffeNet(nn.Module):
                     if self._last_use.get(b) == i and b not in tops and b not in self._outputs:
                         blobs.pop(b, None)
         if return_blobs:
-            return blobs
-        outs = {name: blobs[name] for name in self._outputs}
+            return {k: _nchw(v) for k, v in blobs.items()}
+        outs = {name: _nchw(blobs[name]) for name in self._outputs}
         return next(iter(outs.values())) if len(outs) == 1 else outs
+
+
+def _nhwc(t):
+    if isinstance(t, torch.Tensor) and t.dim() == 4:
+        return t.contiguous(memory_format=torch.channels_last)
+    return t
+
+
+def _nchw(t):
+    return t.contiguous() if isinstance(t, torch.Tensor) else t

@@ -40,6 +40,19 @@ def deconv2d(x, weight, bias, p):
     return F.conv_transpose2d(x, weight, bias, p.stride, p.pad, 0, p.group, p.dilation)
 
 
+def _implicit_pad_ok(h, w, k, s, pad, out) -> bool:
+    """Whether torch's ``ceil_mode`` max pooling with implicit padding computes Caffe's
+    windows: same output size, pad <= k/2 (torch's limit), and every window, the last
+    included, starts inside the real input (so none is empty: Caffe gives -FLT_MAX)."""
+    for n, kk, ss, pp, o in zip((h, w), k, s, pad, out):
+        t = -(-(n + 2 * pp - kk) // ss) + 1  # torch: ceil, then the same clip rule
+        if (t - 1) * ss >= n + pp:
+            t -= 1
+        if n + 2 * pp < kk or pp > kk // 2 or t != o or (o - 1) * ss - pp >= n or pp >= kk:
+            return False
+    return True
+
+
 def pool2d(x, p):
     """Pooling with Caffe's ceil-mode size (+ pad clip rule) and AVE divisor.
 
@@ -55,7 +68,10 @@ def pool2d(x, p):
         return _pool2d_by_windows(x, p, h, w, oh, ow)  # huge stride/pad: no padding
     sh, sw = 1 if oh == 1 else sh, 1 if ow == 1 else sw  # one window: any stride (int32)
     if p.method == "MAX":  # Caffe: m = -FLT_MAX; if (x > m) m = x -- NaN never wins
-        x = torch.where(x >= -FLT_MAX, x, -FLT_MAX)  # NaN, -inf -> -FLT_MAX
+        x = torch.fmax(x, x.new_tensor(-FLT_MAX))  # NaN, -inf -> -FLT_MAX, one pass
+        if p.ceil and _implicit_pad_ok(h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow)):
+            # no padded copy: torch's implicit -inf padding never wins over real values
+            return F.max_pool2d(x, (kh, kw), (sh, sw), (ph, pw), ceil_mode=True)
         xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)  # an empty window gives -FLT_MAX
         return F.max_pool2d(xp, (kh, kw), (sh, sw))[..., :oh, :ow]
     xp = F.pad(x, (pw, ew, ph, eh))  # padding adds 0 to the sum

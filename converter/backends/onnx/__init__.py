@@ -10,6 +10,7 @@ onnxruntime (CPU).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -32,12 +33,22 @@ from caffe2ss.converter import load_definition
 SUPPORTED_TYPES = frozenset(CONVERTERS)
 
 
-def _session(model_bytes: bytes):
+def _session(model_bytes: bytes, optimize: bool = False):
+    """An onnxruntime CPU session. ``optimize`` (converted files loaded to run): every
+    graph optimisation (conv+activation fusion, layout) and one intra-op thread per
+    core; otherwise the ops run as written (fusions reorder float32 arithmetic)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    # no graph rewrites (fusions reorder float32 arithmetic): run the ops as written
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize
+                                   else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    if optimize:
+        so.intra_op_num_threads = os.cpu_count() or 1
+        so.log_severity_level = 3
+        try:
+            return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+        except Exception:  # noqa: BLE001 - a fusion ORT cannot run (pad >= kernel): as written
+            return _session(model_bytes, optimize=False)
     so.log_severity_level = 3
     return ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
 
@@ -128,7 +139,7 @@ def load_converted(path):
         raise CaffeError("the ONNX metadata 'outputs' must be a list of blob names; convert "
                          "again with caffe2ss", file=path, field="outputs")
     net = load_definition(meta["definition"], meta["fork"])
-    sess = _session(model.SerializeToString())
+    sess = _session(model.SerializeToString(), optimize=True)
     declared = {i.name: i.shape for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
     blobs = outputs or out_names

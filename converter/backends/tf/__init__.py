@@ -34,8 +34,22 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     """
     shapes = {k: tuple(v.shape) for k, v in inputs.items()}
     check_memory(net, shapes, "tf")
-    model = build_model(net, shapes, weights=True)
-    return run_model(model, net, inputs, blobs=blobs)
+    return run_model(_cached_model(net, shapes), net, inputs, blobs=blobs)
+
+
+def _cached_model(net, shapes: dict):
+    """The Keras rebuild for these input shapes, built once per net and kept on it.
+
+    The key holds the identity of every weight array: replacing a layer's blobs builds
+    afresh (editing an array in place after a run is not seen: the model holds copies).
+    """
+    arrays = [b for layer in net.layers for b in (layer.blobs or ())]
+    key = (tuple(sorted(shapes.items())), tuple(id(b) for b in arrays))
+    cache = net.__dict__.setdefault("_tf_models", {})
+    if key not in cache:
+        cache.clear()  # one model per net: a new size or new weights replace it
+        cache[key] = (build_model(net, shapes, weights=True), arrays)  # arrays: ids stay taken
+    return cache[key][0]
 
 
 def load_converted(path):

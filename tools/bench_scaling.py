@@ -1,0 +1,127 @@
+"""Scaling: time and peak memory of convert and forward as the model and input grow.
+
+Model size: FCN-8s (voc-fcn8s deploy, random weights from ``tools/bench_nets.py``) with
+every width (64..512, 4096) divided by 8, 4, 2, 1; convert to torch (``caffe2ss
+convert``, its own process) and a torch forward at 500x500 (its own process, warm-up
+excluded). Input size: forward of the ``--input-thin`` model at 250², 500², 1000².
+Peak RSS is each child's; "extra" subtracts an import-only child's. Prints the fitted
+log-log exponents (time ~ size^k): ~1 is linear.
+
+    python tools/bench_scaling.py [--thins 8,4,2,1] [--sizes 250,500,1000] [--input-thin 4]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_nets import BENCH_NETS  # noqa: E402
+from bench_parse import _run, _vm_hwm  # noqa: E402
+
+DEPLOY = BENCH_NETS["FCN-8s"][0]
+
+
+def thin_deploy(thin: int, out: Path) -> Path:
+    """The FCN-8s deploy with every num_output but the 21 classes divided by ``thin``."""
+    text = re.sub(r"num_output: (\d+)",
+                  lambda m: f"num_output: {int(m[1]) if m[1] == '21' else int(m[1]) // thin}",
+                  DEPLOY.read_text())
+    out.write_text(text)
+    return out
+
+
+def child(mode, deploy, model, size) -> None:
+    import time
+
+    import numpy as np
+    import torch
+
+    t0 = time.perf_counter()
+    if mode == "import":
+        t0 = time.perf_counter()
+    elif mode == "forward":
+        from caffe2ss.converter import load
+        from caffe2ss.models.torch.generic import CaffeNet
+
+        m = CaffeNet(load(model, deploy), channels_last=True).eval()
+        x = torch.from_numpy(np.zeros((1, 3, int(size), int(size)), np.float32))
+        with torch.inference_mode():
+            m({"data": x})  # warm-up
+            t0 = time.perf_counter()
+            m({"data": x})
+    print(json.dumps({"t": time.perf_counter() - t0, "rss": _vm_hwm()}))
+
+
+def _child(*args):
+    wall, _, out = _run([sys.executable, __file__, "--child", *map(str, args)])
+    r = json.loads(out.strip().splitlines()[-1])
+    return wall, r["t"], r["rss"]
+
+
+def _fit(xs, ys) -> float:
+    lx, ly = [math.log(x) for x in xs], [math.log(max(y, 1e-9)) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--thins", default="8,4,2,1")
+    ap.add_argument("--sizes", default="250,500,1000")
+    ap.add_argument("--input-thin", type=int, default=4)
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        return child(*args.child)
+    from bench_nets import write_weights
+
+    with tempfile.TemporaryDirectory(prefix="caffe2ss-scale-") as work:
+        w = Path(work)
+        _, _, base = _child("import", "-", "-", 0)
+        print(f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}; "
+              f"import-only child peak RSS {base / 1e6:.0f} MB")
+        print(f"{'model':<6} {'params M':>9} {'file MB':>8} {'convert s':>10} "
+              f"{'conv extra MB':>14} {'fwd500 s':>9} {'fwd extra MB':>13}")
+        rows = []
+        for thin in [int(t) for t in args.thins.split(",")]:
+            deploy = thin_deploy(thin, w / f"fcn8s_{thin}.prototxt")
+            model = w / f"fcn8s_{thin}.caffemodel"
+            n = write_weights(deploy, model)
+            conv, crss, _ = _run([sys.executable, "-m", "caffe2ss.converter.cli", "convert",
+                                  str(model), "--prototxt", str(deploy), "-o",
+                                  str(w / f"fcn8s_{thin}.pt"), "--to", "torch"])
+            _, fwd, frss = _child("forward", deploy, model, 500)
+            rows.append((n, model.stat().st_size, conv, crss - base, fwd, frss - base))
+            print(f"/{thin:<5} {n / 1e6:>9.1f} {rows[-1][1] / 1e6:>8.0f} {conv:>10.2f} "
+                  f"{(crss - base) / 1e6:>14.0f} {fwd:>9.2f} {(frss - base) / 1e6:>13.0f}",
+                  flush=True)
+            (w / f"fcn8s_{thin}.pt").unlink(missing_ok=True)
+            if thin != args.input_thin:
+                model.unlink()
+        ps = [r[0] for r in rows]
+        print(f"exponents vs parameters: convert time {_fit(ps, [r[2] for r in rows]):.2f}, "
+              f"convert extra RSS {_fit(ps, [r[3] for r in rows]):.2f}, forward time "
+              f"{_fit(ps, [r[4] for r in rows]):.2f}, forward extra RSS "
+              f"{_fit(ps, [r[5] for r in rows]):.2f}")
+        deploy, model = w / f"fcn8s_{args.input_thin}.prototxt", w / f"fcn8s_{args.input_thin}.caffemodel"
+        if not model.exists():
+            write_weights(thin_deploy(args.input_thin, deploy), model)
+        print(f"\ninput size (FCN-8s /{args.input_thin}) {'forward s':>10} {'fwd extra MB':>13}")
+        res = []
+        for s in [int(v) for v in args.sizes.split(",")]:
+            _, fwd, frss = _child("forward", deploy, model, s)
+            res.append((s * s, fwd, frss - base))
+            print(f"{s}x{s:<27} {fwd:>10.2f} {(frss - base) / 1e6:>13.0f}", flush=True)
+        px = [r[0] for r in res]
+        print(f"exponents vs pixels: forward time {_fit(px, [r[1] for r in res]):.2f}, "
+              f"forward extra RSS {_fit(px, [r[2] for r in res]):.2f}")
+
+
+if __name__ == "__main__":
+    main()

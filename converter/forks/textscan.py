@@ -17,6 +17,9 @@ from .foreign import FIELD_NAMES, LAYER_TYPES
 _TOKEN = re.compile(r"\s+|#[^\n]*|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|"
                     r"[A-Za-z_][\w.]*|[-+]?(?:\d|\.\d)[\w.+-]*|[{}<>\[\]:,;]|.")
 _CLOSE = {"{": "}", "<": ">"}
+#: Deeper nesting is not walked (no Caffe message nests past ~6; 100k-deep fuzz text
+#: would exhaust Python's recursion): the text is reported as not prototxt syntax.
+MAX_NESTING = 100
 
 
 class _Walk:
@@ -34,7 +37,7 @@ class _Walk:
     def peek(self) -> str:
         return self.toks[self.i][0] if self.i < len(self.toks) else ""
 
-    def message(self, desc, layer, close, top=False) -> None:
+    def message(self, desc, layer, close, top=False, depth=0) -> None:
         while self.i < len(self.toks) and self.peek() != close:
             name, line = self.toks[self.i]
             if not re.match(r"[A-Za-z_]", name):
@@ -51,8 +54,11 @@ class _Walk:
                 here = len(self.layers) - 1
             if self.peek() in _CLOSE:
                 end = _CLOSE[self.peek()]
+                if depth >= MAX_NESTING:
+                    raise ValueError(line)
                 self.i += 1
-                self.message(field.message_type if field is not None else None, here, end)
+                self.message(field.message_type if field is not None else None, here, end,
+                             depth=depth + 1)
                 self.i += 1
             elif self.peek() == "[":
                 while self.i < len(self.toks) and self.peek() != "]":

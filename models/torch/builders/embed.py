@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ....converter.errors import CaffeError
 from ..caffe_modules import tensor
 from .registry import register, weights
 
@@ -19,7 +20,9 @@ class Embed(nn.Module):
     def forward(self, x):
         idx = x.to(torch.int64)  # Caffe: static_cast<int> (truncation)
         if bool(((idx < 0) | (idx >= self.weight.shape[0])).any()):
-            raise ValueError(f"Embed indices must lie in [0, {self.weight.shape[0]})")
+            raise CaffeError(f"Embed indices must lie in [0, {self.weight.shape[0]}) "
+                             "(Caffe's input_dim); feed integer indices in that range",
+                             field="input")
         y = self.weight[idx]
         return y + self.bias if self.bias is not None else y
 

@@ -33,6 +33,10 @@ ALLOWED_SKIPS = {
     ("bash", "caffe2ss eval examples/trained_fcn8s_shapes/weights.caffemodel --prototxt "
      "examples/trained_fcn8s_shapes/deploy.prototxt --voc-root examples/shapes-voc --crf"):
         "DenseCRF over 60 images twice: minutes; test_crf*.py cover it",
+    ("bash", "caffe2ss train fcn8s --voc-root VOCdevkit"): "user's files",
+    ("bash", "caffe2ss train mobilenetv2_unet"): "training: minutes; test_train_registry.py",
+    ("bash", "caffe2ss train fcn8s --voc-root shapes-voc"): "training: minutes; test_train_torch.py",
+    ("bash", "caffe2ss train deeplab_largefov ... --nproc"): "distributed; test_train_dist.py",
 }
 
 

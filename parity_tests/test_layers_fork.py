@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from helpers.caffe_numpy import unpool as ref
+from helpers.onelayer import assert_blobs, backend, run_text  # noqa: F401 (backend: fixture)
 from caffe2ss.converter import load
-from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.parity import compare_blob
 
 HEAD = ('layer { name: "data" type: "Input" top: "data" '
         'input_param { shape { dim: 2 dim: 8 dim: 5 dim: 7 } } }\n')
@@ -58,20 +57,11 @@ def reference(x):
     }
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_inisis_fork_layers_match_the_build_sources(fw, tmp_path):
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
-    (tmp_path / "n.prototxt").write_text(NET)
-    net = load(tmp_path / "n.prototxt")
-    assert net.fork == "inisis"
+def test_inisis_fork_layers_match_the_build_sources(backend, tmp_path):
     x = np.random.default_rng(3).standard_normal((2, 8, 5, 7)).astype(np.float32) * 3
-    ours = backend.run(net, {"data": x}, blobs=True)
-    for name, want in reference(x).items():
-        res = compare_blob(ours[name], np.asarray(want, np.float32))
-        assert res.passed, f"{fw} {name}: {res.reason}"
+    net, ours = run_text(backend, tmp_path, NET, {"data": x})
+    assert net.fork == "inisis"
+    assert_blobs(ours, reference(x), backend.__name__)
 
 
 @pytest.mark.parametrize("param,field", [
@@ -103,22 +93,13 @@ layer { name: "b3" type: "BilinearInterpolate" bottom: "data" top: "b3" bilinear
 """
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_bilinear_interpolate_matches_torch_interpolate(fw, tmp_path):
+def test_bilinear_interpolate_matches_torch_interpolate(backend, tmp_path):
     """The layer's clamped-coordinate formula equals PyTorch's bilinear resampling
     (an independent implementation) with the same align_corners."""
     torch = pytest.importorskip("torch")
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
-    (tmp_path / "n.prototxt").write_text(BIL)
-    net = load(tmp_path / "n.prototxt")
     x = np.random.default_rng(8).standard_normal((2, 8, 5, 7)).astype(np.float32)
-    ours = backend.run(net, {"data": x}, blobs=True)
-    for name, size, corners in (("b1", (9, 4), True), ("b2", (11, 15), False),
-                                ("b3", (7, 10), True)):
-        want = torch.nn.functional.interpolate(torch.from_numpy(x), size=size,
-                                               mode="bilinear", align_corners=corners)
-        res = compare_blob(ours[name], want.numpy())
-        assert res.passed, f"{fw} {name}: {res.reason}"
+    _, ours = run_text(backend, tmp_path, BIL, {"data": x})
+    assert_blobs(ours, {name: torch.nn.functional.interpolate(
+        torch.from_numpy(x), size=size, mode="bilinear", align_corners=corners).numpy()
+        for name, size, corners in (("b1", (9, 4), True), ("b2", (11, 15), False),
+                                    ("b3", (7, 10), True))}, backend.__name__)

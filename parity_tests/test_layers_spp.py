@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from helpers.caffe_numpy import unpool as ref
+from helpers.onelayer import assert_blobs, backend, run_text  # noqa: F401 (backend: fixture)
 from caffe2ss.converter import load
-from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.parity import compare_blob
 
 NET = """layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 3 dim: 13 dim: 10 } } }
 layer { name: "spp" type: "SPP" bottom: "data" top: "spp" spp_param { pyramid_height: 3 } }
@@ -32,21 +31,12 @@ def _spp(x, height, method):
     return outs[0] if height == 1 else np.concatenate([o.reshape(n, -1) for o in outs], 1)
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_spp_matches_caffes_pooling_levels(fw, tmp_path):
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
-    (tmp_path / "n.prototxt").write_text(NET)
-    net = load(tmp_path / "n.prototxt")
+def test_spp_matches_caffes_pooling_levels(backend, tmp_path):
     x = np.random.default_rng(7).standard_normal((2, 3, 13, 10)).astype(np.float32)
-    ours = backend.run(net, {"data": x}, blobs=True)
-    want = {"spp": _spp(x, 3, "MAX"), "spa": _spp(x, 2, "AVE"), "sp1": _spp(x, 1, "MAX")}
+    _, ours = run_text(backend, tmp_path, NET, {"data": x})
     assert ours["spp"].shape == (2, 3 * (1 + 4 + 16))
-    for name, w in want.items():
-        res = compare_blob(ours[name], w)
-        assert res.passed, f"{fw} {name}: {res.reason}"
+    assert_blobs(ours, {"spp": _spp(x, 3, "MAX"), "spa": _spp(x, 2, "AVE"),
+                        "sp1": _spp(x, 1, "MAX")}, backend.__name__)
 
 
 def test_spp_level_that_caffe_cannot_pool_is_refused(tmp_path):

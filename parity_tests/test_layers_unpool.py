@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from helpers.caffe_numpy import unpool as ref
+from helpers.onelayer import backend, run_text  # noqa: F401 (backend: fixture)
 from caffe2ss.converter import load
-from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.forks import detect_text_fork
 
@@ -40,17 +40,10 @@ def _input():
     return x
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_pool_mask_and_segnet_upsample_match_caffe_loops(fw, tmp_path):
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
-    (tmp_path / "n.prototxt").write_text(NET)
-    net = load(tmp_path / "n.prototxt")
-    assert net.fork == "segnet"
+def test_pool_mask_and_segnet_upsample_match_caffe_loops(backend, tmp_path):
     x = _input()
-    ours = backend.run(net, {"data": x}, blobs=True)
+    net, ours = run_text(backend, tmp_path, NET, {"data": x})
+    assert net.fork == "segnet"
     for name, (k, s, p) in POOLS.items():
         y, m = ref.max_pool_mask(x, k, s, p)
         assert np.array_equal(ours[name], y), name

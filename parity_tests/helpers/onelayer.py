@@ -61,3 +61,19 @@ def check(backend, net, seed=1):
             res = compare_blob(ours.get(top), ref[top])
             assert res.passed, f"{layer.type} '{top}': {res.reason}"
     return ours, ref
+
+
+def run_text(backend, tmp_path, text, inputs):
+    """Load prototxt ``text`` and run ``inputs`` through ``backend``, every blob kept;
+    returns ``(net, blobs)``."""
+    path = tmp_path / "n.prototxt"
+    path.write_text(text)
+    net = load(path)
+    return net, backend.run(net, inputs, blobs=True)
+
+
+def assert_blobs(ours, want, tag=""):
+    """Every ``want[name]`` matches ``ours[name]`` within the parity tolerance."""
+    for name, w in want.items():
+        res = compare_blob(ours[name], np.asarray(w, np.float32))
+        assert res.passed, f"{tag} {name}: {res.reason}"

@@ -71,15 +71,26 @@ def test_every_block_is_bash_python_or_skipped():
 
 
 #: Runs the python blocks in one process (one framework import), each in a fresh
-#: namespace, in README order; prints the README line of the first failure.
-_DRIVER = """
-import json, sys, traceback
+#: namespace, in README order; prints the README line of the first failure. A line
+#: ``name = ...  # ... (1, 21, 224, 224)`` promises that shape: it is checked too, and
+#: the number of shapes checked is printed last.
+_DRIVER = r"""
+import json, re, sys, traceback
+SHAPE = re.compile(r"^(\w+) = .*#[^#\n]*?\((\d+(?:, \d+)+)\)[ \t]*$", re.M)
+checked = 0
 for line, code in json.load(sys.stdin):
+    scope = {"__name__": "__main__"}
     try:
-        exec(compile(code, f"README.md:{line}", "exec"), {"__name__": "__main__"})
+        exec(compile(code, f"README.md:{line}", "exec"), scope)
     except BaseException:
         traceback.print_exc()
         sys.exit(f"README line {line} failed")
+    for var, dims in SHAPE.findall(code):
+        want, got = tuple(int(d) for d in dims.split(", ")), tuple(scope[var].shape)
+        if got != want:
+            sys.exit(f"README line {line}: {var} has shape {got}; its comment says {want}")
+        checked += 1
+print("shapes checked:", checked)
 """
 
 
@@ -98,6 +109,8 @@ def test_readme_blocks_run_in_order(workdir):
                        env=_env(), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     assert ran + len(py) >= 6
+    # the model-family examples state their output shapes; each is checked
+    assert int(r.stdout.rsplit("shapes checked:", 1)[1]) >= 4, r.stdout[-500:]
     # what the blocks promise exists
     for name in ("fcn8s_shapes.pt", "fcn8s_shapes.index", "fcn8s_shapes.onnx",
                  "miou.json", "report.json", "fcn8s_api.pt"):

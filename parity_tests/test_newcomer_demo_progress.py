@@ -52,9 +52,11 @@ def test_convert_and_eval_show_progress_on_a_terminal(monkeypatch, tmp_path):
 
 
 def test_demo_text(tmp_path, monkeypatch):
-    monkeypatch.setenv("CI", "1")
-    rc, out, err = cli("demo", "--frameworks", "torch", "--out", tmp_path / "demo")
+    """On a terminal: the demo's text, and progress for evaluation and mask writing."""
+    monkeypatch.delenv("CI", raising=False)
+    rc, out, err = _tty_run("demo", "--frameworks", "torch", "--out", tmp_path / "demo")
     assert rc == 0, err
+    assert "infer torch [" in err and "4/4" in err  # the masks step shows progress too
     assert "undertrained" in out and "about 1 minute per framework" in out
     assert "PASS proves that the converted file" in out
     assert "circle" in out and "rectangle" in out and "triangle" in out

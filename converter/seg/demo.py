@@ -83,7 +83,7 @@ def run_demo(out_dir, frameworks=("torch", "tf", "onnx"), progress: bool = False
         rep = evaluate(model, VOC_ROOT, "val", progress=progress,
                        on_prediction=lambda i, pred, _label: ours.__setitem__(i, pred))
         equal, total = argmax_agreement(ours, caffe_ref)
-        masks = infer(model, shown, out_dir / "masks" / fw, overlay=True)
+        masks = infer(model, shown, out_dir / "masks" / fw, overlay=True, progress=progress)
         diff = abs(rep["miou"] - case["miou"]) * 100
         ok = diff <= MIOU_TOL_POINTS and equal / total >= MIN_ARGMAX_AGREEMENT
         result["frameworks"][fw] = {

@@ -4,7 +4,9 @@ logical CPU devices gives the one-device loss curve (subprocesses: logical devic
 be configured before TensorFlow starts)."""
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -40,17 +42,57 @@ def test_tf_finetune_beats_caffe_and_evals(voc_root, tmp_path):
     assert report["miou"] == pytest.approx(m, abs=1e-6)
 
 
-def _run(voc_root, run, devices: int):
-    env = dict(os.environ, OMP_NUM_THREADS="1", CI="1", CAFFE2SS_TF_CPU_DEVICES=str(devices))
+def _cmd(voc_root, run):
+    return [sys.executable, "-m", "caffe2ss.converter.cli", "train", "fcn8s",
+            "--framework", "tf", "--voc-root", str(voc_root), *map(str, FCN_INIT),
+            "--steps", "3", "--batch-size", "4", "--crop", "64,64", "--val-split", "none",
+            "--log-every", "1", "--lr", "1e-3", "--workers", "1", "-o", str(run)]
+
+
+def _env(devices=1, tf_config=None):
+    env = dict(os.environ, OMP_NUM_THREADS="1", CI="1", TF_CPP_MIN_LOG_LEVEL="3",
+               CAFFE2SS_TF_CPU_DEVICES=str(devices))
     env.pop("TF_CONFIG", None)
-    p = subprocess.run([sys.executable, "-m", "caffe2ss.converter.cli", "train", "fcn8s",
-                        "--framework", "tf", "--voc-root", str(voc_root), *map(str, FCN_INIT),
-                        "--steps", "3", "--batch-size", "4", "--crop", "64,64",
-                        "--val-split", "none", "--log-every", "1", "--lr", "1e-3",
-                        "--workers", "1", "-o", str(run)],
-                       env=env, capture_output=True, text=True, timeout=600)
+    if tf_config is not None:
+        env["TF_CONFIG"] = json.dumps(tf_config)
+    return env
+
+
+def _run(voc_root, run, devices: int):
+    p = subprocess.run(_cmd(voc_root, run), env=_env(devices), capture_output=True,
+                       text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
     return losses(run), metrics(run)[0]["replicas"]
+
+
+def _free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def test_tf_multiworker_two_workers_match_one(voc_root, tmp_path):
+    """``TF_CONFIG`` with two workers (two processes on 127.0.0.1, as two machines would
+    run them): MultiWorkerMirroredStrategy, 2 replicas, the one-device loss curve; only
+    the chief (worker 0) writes the run's metrics and outputs."""
+    one, _ = _run(voc_root, tmp_path / "one", 1)
+    workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
+    procs = [subprocess.Popen(_cmd(voc_root, tmp_path / f"w{i}"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True,
+                              env=_env(tf_config={"cluster": {"worker": workers},
+                                                  "task": {"type": "worker", "index": i}}))
+             for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=900)
+        assert p.returncode == 0, err[-3000:]
+    assert metrics(tmp_path / "w0")[0]["replicas"] == 2
+    assert losses(tmp_path / "w0") == pytest.approx(one, rel=LOSS_RTOL)
+    assert not (tmp_path / "w1" / "metrics.jsonl").exists()
+    assert not list((tmp_path / "w1").glob("final*"))
 
 
 def test_tf_mirrored_two_devices_matches_one(voc_root, tmp_path):

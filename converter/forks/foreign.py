@@ -1,4 +1,5 @@
-"""Fields and layer types of Caffe forks that caffe2ss has no schema for.
+"""Fields and layer types of Caffe forks that a schema does not read (every fork's,
+named; ``--fork bvlc`` on an SSD file, or the SSD fork's training fields).
 
 A file written by such a fork parses with the BVLC schema (binary: the unknown fields
 are skipped) or fails on the first unknown name (text). Either way the user is told
@@ -54,12 +55,14 @@ def _group(items) -> str:
 
 def binary_note(scanned, module, fork: str) -> str:
     """A sentence naming the fork fields and types the scan saw and ``fork`` lacks."""
+    from .registry import DATA_TYPES, DROP_TYPES  # registry imports this module
+
     known = {f.number for f in module.LayerParameter.DESCRIPTOR.fields} \
         if hasattr(module, "LayerParameter") else set()
     fields, other, layers = [], set(), []
     for l in scanned.layers:
-        if l.v2_type is None:
-            continue
+        if l.v2_type is None or l.v2_type in DATA_TYPES or l.v2_type in DROP_TYPES:
+            continue  # inputs and dropped layers: their fields are never read
         unknown = sorted(n for n in l.fields if n not in known)
         hit = [(LAYER_FIELDS[n][0], f"{n} {LAYER_FIELDS[n][1]}") for n in unknown
                if n in LAYER_FIELDS]

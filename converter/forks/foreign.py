@@ -55,14 +55,12 @@ def _group(items) -> str:
 
 def binary_note(scanned, module, fork: str) -> str:
     """A sentence naming the fork fields and types the scan saw and ``fork`` lacks."""
-    from .registry import DATA_TYPES, DROP_TYPES  # registry imports this module
-
     known = {f.number for f in module.LayerParameter.DESCRIPTOR.fields} \
         if hasattr(module, "LayerParameter") else set()
     fields, other, layers = [], set(), []
     for l in scanned.layers:
-        if l.v2_type is None or l.v2_type in DATA_TYPES or l.v2_type in DROP_TYPES:
-            continue  # inputs and dropped layers: their fields are never read
+        if l.v2_type is None:
+            continue
         unknown = sorted(n for n in l.fields if n not in known)
         hit = [(LAYER_FIELDS[n][0], f"{n} {LAYER_FIELDS[n][1]}") for n in unknown
                if n in LAYER_FIELDS]
@@ -82,4 +80,6 @@ def binary_note(scanned, module, fork: str) -> str:
             (f" and {len(layers) - 4} more)" if len(layers) > 4 else ")")
     if other:
         text += f"; unknown field numbers {sorted(other)[:6]} (another fork)"
-    return text + "; caffe2ss has no schema for this fork, so these are not converted"
+    return text + ("; caffe2ss reads only the SSD fork's inference layers, so these are not "
+                   "converted" if fork == "ssd" else
+                   "; caffe2ss has no schema for this fork, so these are not converted")

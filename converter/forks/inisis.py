@@ -23,9 +23,14 @@ def detect_text(body: str) -> bool:
     return bool(_TEXT.search(body)) or (ssd.detect_text(body) and _ceil_mode(body))
 
 
+#: types only this build registers (a ReLU6 with default parameters writes no field)
+_BINARY_TYPES = frozenset({"ReLU6", "HardSwish", "HardSigmoid", "PixelShuffle", "MaxUnPool",
+                           "BilinearInterpolate"})
+
+
 def detect_layer(l) -> bool:
-    """A layer carrying one of the build's own LayerParameter fields."""
-    return bool(l.fields & FIELDS)
+    """A layer carrying one of the build's own LayerParameter fields or types."""
+    return bool(l.fields & FIELDS) or l.v2_type in _BINARY_TYPES
 
 
 #: a file of the SSD fork's fields that also has one of the build's own is the build's

@@ -11,8 +11,9 @@ import re
 from .fork import Fork
 
 TYPES = ("Normalize", "Permute", "PriorBox", "DetectionOutput")
-#: LayerParameter fields of the fork that BVLC lacks (declared in protos/ssd.proto).
-FIELDS = frozenset({202, 203, 204, 206})
+#: LayerParameter fields of the fork that BVLC lacks: 202-204 and 206 are declared in
+#: protos/ssd.proto; 200, 201, 205, 207 (training data, loss, evaluation) are not
+FIELDS = frozenset(range(200, 208))
 #: the same, named, for prototxts
 TEXT = re.compile(r'type\s*:\s*"(%s)"|\b(permute|prior_box|detection_output|norm)_param'
                   r'\s*\{' % "|".join(TYPES))

@@ -25,7 +25,7 @@ from caffe2ss.converter.outpaths import check_outputs
 from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
 
 from .export import DEFAULT_OPSET, build_model
-from .postprocess import apply as _postprocess, describe
+from .postprocess import apply as _postprocess, describe, postprocess_layers
 from .registry import CONVERTERS, POSTPROCESS
 from .untrusted import load_untrusted
 from caffe2ss.converter import load_definition
@@ -79,10 +79,11 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
                                  expose_blobs=blobs, metadata=False)
     sess = _session(model.SerializeToString())
     names = list(outputs)
-    result = _postprocess(net, dict(zip((outputs[n] for n in names), sess.run(names, feeds))))
+    result = dict(zip((outputs[n] for n in names), sess.run(names, feeds)))
+    for name, arr in feeds.items():
+        result.setdefault(name, arr)  # inputs no layer modified
+    result = _postprocess(net, result)
     if blobs:
-        for name, arr in feeds.items():
-            result.setdefault(name, arr)  # inputs no layer modified
         return result
     outs = set(net.outputs())  # not the post-processing bottoms the graph also returns
     return {k: v for k, v in result.items() if k in outs}
@@ -151,6 +152,7 @@ def load_converted(path):
     declared = {i.name: i.shape for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
     blobs = outputs or out_names
+    post_tops = [t for l in postprocess_layers(net) for t in l.tops]
 
     def runner(inputs: dict) -> dict:
         feeds = _feeds(list(declared), inputs)
@@ -162,6 +164,10 @@ def load_converted(path):
                     f"input '{name}' has shape {arr.shape} but this file was exported for "
                     f"{tuple(want)}; convert again with that --input-shape, or with "
                     "--dynamic-hw for any height and width", file=path)
-        return _postprocess(net, dict(zip(blobs, sess.run(out_names, feeds))))
+        result = dict(zip(blobs, sess.run(out_names, feeds)))
+        if not post_tops:
+            return result
+        values = _postprocess(net, {**feeds, **result})  # bottoms may be inputs too
+        return {**result, **{t: values[t] for t in post_tops}}
 
     return net, runner

@@ -56,6 +56,8 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
         values[name] = name
         g.shapes[name] = s
         inputs.append(value_info(name, symbolic_shape(name, s, i == 0) if dynamic_hw else s))
+    # checked first: no graph layer may read what post-processing computes
+    wanted = graph_outputs(net, net.blob_names() if expose_blobs else net.outputs())
     for layer, ys in zip(net.layers, top_names(net, g)):
         if layer.type in POSTPROCESS:
             continue  # run on the graph's outputs (postprocess.py)
@@ -63,7 +65,6 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
         CONVERTERS[layer.type](g, layer, [values[b] for b in layer.bottoms], ys)
         for t, y, s in zip(layer.tops, ys, top_shapes[layer.name]):
             values[t], g.shapes[y] = y, s
-    wanted = graph_outputs(net, net.blob_names() if expose_blobs else net.outputs())
     outputs = {values[b]: b for b in wanted if values[b] not in shapes}
     out_info = [value_info(v, _declared(blob_shape[b], probe and probe[b]))
                 for v, b in outputs.items()]

@@ -38,7 +38,7 @@ class DetectionOutputParams:
 
 
 @register("DetectionOutput", family="detection", param_field="detection_output_param",
-          bottoms=(3, 4), in_place=False)
+          bottoms=(3, 4), in_place=False, data_dependent_axis=2)
 class DetectionOutput:
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> DetectionOutputParams:

@@ -120,3 +120,18 @@ def test_the_inisis_build_reads_ssd_layers_with_its_own_defaults(tmp_path):
     del msg.layer[-1]
     (tmp_path / "s.caffemodel").write_bytes(msg.SerializeToString())
     assert load(tmp_path / "s.caffemodel").fork == "ssd"
+
+
+def test_ssd_fields_with_pooling_field_13_are_the_inisis_build(tmp_path):
+    """weiliu89's fork has no PoolingParameter 13; the inisis build writes ceil_mode there."""
+    from google.protobuf import text_format
+
+    text = NET.replace('layer { name: "loc" ', 'layer { name: "pool" type: "Pooling" '
+                       'bottom: "conv" top: "pool" pooling_param { pool: MAX kernel_size: 1 '
+                       'ceil_mode: false } }\nlayer { name: "loc" ', 1)
+    msg = text_format.Parse(text, inisis_pb2.NetParameter())
+    (tmp_path / "p.caffemodel").write_bytes(msg.SerializeToString())
+    net = load(tmp_path / "p.caffemodel")
+    assert net.fork == "inisis" and "ceil_mode" in net.fork_reason
+    assert net.layer("prior").params.clip is True
+    assert load(tmp_path / "p.caffemodel", fork="ssd").layer("prior").params.clip is False

@@ -96,11 +96,7 @@ class PriorBox:
             if len(s) != 4:
                 raise CaffeError(f"bottom {i} must be 4-D (N, C, H, W) but has shape "
                                  f"{tuple(s)}", layer=ctx.name, field="bottom")
-        return [(1, 2, shapes[0][2] * shapes[0][3] * p.num_priors * 4)]
-
-    @staticmethod
-    def batch_free(p) -> bool:
-        return True
+        return [(1, 2, shapes[0][2] * shapes[0][3] * p.num_priors * 4)]  # any batch
 
 
 def prior_boxes(p: PriorBoxParams, feature_hw, image_hw) -> np.ndarray:

@@ -293,12 +293,12 @@ def test_unsupported_types_are_all_listed_once(tmp_path):
     text = (HEAD + conv("c1", "data", "c1")
             + 'layer { name: "ls" type: "LSTM" bottom: "c1" top: "ls" }\n'
             + 'layer { name: "py" type: "Python" bottom: "c1" top: "py" }\n'
-            + 'layer { name: "i2c" type: "Im2col" bottom: "c1" top: "i2c" }\n')
+            + 'layer { name: "fl" type: "Filter" bottom: "c1" bottom: "c1" top: "fl" }\n')
     path = write(tmp_path, "u.prototxt", text)
     with pytest.raises(CaffeError) as e:
         load(path)
     msg = where(e.value, path, layer="ls")
-    for part in ("'ls' (LSTM", "'py' (Python", "'i2c' (Im2col", "Supported:", "Convolution",
+    for part in ("'ls' (LSTM", "'py' (Python", "'fl' (Filter", "Supported:", "Convolution",
                  "Interp", "Deconvolution"):
         assert part in msg
     assert e.value.message.count("unsupported") == 1

@@ -1,7 +1,8 @@
 """Clear errors for what is not supported: SSD-fork files, prototxt/caffemodel mismatches.
 
 Regression for issue 16: an SSD prototxt failed on its first unknown field with no layer
-and no type; an SSD caffemodel was labelled ``bvlc`` without a word; ``convert`` and
+and no type (now the SSD fork has a schema: its training fields are the unknown ones);
+an SSD caffemodel was labelled ``bvlc`` without a word; ``convert`` and
 ``inspect`` named different layers when a published prototxt did not match its
 caffemodel (MTCNN's swapped det2/det3 prototxts). The SSD look-alikes carry weiliu89's
 LayerParameter numbers (202 permute_param, 203 prior_box_param, 204
@@ -38,22 +39,34 @@ layer { name: "detection_out" type: "DetectionOutput" bottom: "perm" bottom: "no
   detection_output_param { num_classes: 21 nms_param { nms_threshold: 0.45 top_k: 100 }
     code_type: CENTER_SIZE keep_top_k: 100 confidence_threshold: 0.25 } }
 '''
-# Permute and Normalize (202, 206) are read by the inisis schema, which has SSD's numbers
-SSD_LAYERS = ["'conv11_mbox_priorbox' (PriorBox)", "'detection_out' (DetectionOutput)"]
 
 
-def test_ssd_prototxt_lists_every_layer_and_the_fork(tmp_path):
+def test_ssd_prototxt_is_read_with_the_ssd_schema(tmp_path):
+    """Once refused with every layer listed; the SSD fork has a schema now."""
     p = tmp_path / "ssd.prototxt"
     p.write_text(SSD_TEXT)
+    net = load(p)
+    assert net.fork == "ssd"
+    assert [l.type for l in net.layers] == ["Convolution", "Permute", "Normalize",
+                                            "PriorBox", "DetectionOutput"]
+    prior, det = net.layer("conv11_mbox_priorbox").params, net.layer("detection_out").params
+    assert prior.clip is False  # weiliu89's default (the inisis build's is true)
+    assert prior.aspect_ratios == (1.0, 2.0, 0.5)
+    assert prior.variance == tuple(float(np.float32(v)) for v in (0.1, 0.1, 0.2, 0.2))
+    assert (det.num_classes, det.code_type, det.keep_top_k, det.top_k) == (21, 2, 100, 100)
+    assert det.nms and abs(det.nms_threshold - 0.45) < 1e-7
+
+
+def test_ssd_train_prototxt_names_the_fields_it_does_not_read(tmp_path):
+    p = tmp_path / "train.prototxt"
+    p.write_text('layer { name: "data" type: "AnnotatedData" top: "data" top: "label"\n'
+                 '  annotated_data_param { batch_sampler { max_sample: 1 } } }\n'
+                 + SSD_TEXT.split("\n", 3)[3])
     with pytest.raises(CaffeError) as e:
         load(p)
     msg = str(e.value)
-    assert "line 12" in msg and "SSD fork (weiliu89/caffe)" in msg
-    assert "inisis" in msg  # the schema that reads Permute and Normalize
-    for field in ("prior_box_param", "detection_output_param"):
-        assert field in msg
-    assert "Unsupported layer types: " + ", ".join(SSD_LAYERS) in msg
-    assert "'conv0'" not in msg  # a supported layer is not listed
+    assert "ssd prototxt" in msg and "annotated_data_param" in msg
+    assert "SSD fork (weiliu89/caffe)" in msg and "'data' (AnnotatedData)" in msg
 
 
 def test_unknown_field_in_a_supported_layer_names_it(tmp_path):
@@ -90,17 +103,35 @@ def header() -> bytes:
     return net.SerializeToString()
 
 
-def test_ssd_caffemodel_names_the_fork(tmp_path):
+def ssd_caffemodel() -> bytes:
+    """conv0 -> PriorBox (min_size 60) -> DetectionOutput (4 classes), SSD's numbers."""
+    det = b"\x08\x04" + encode_len_field(4, b"\x0d\x66\x66\xe6\x3e")  # 4 classes, nms 0.45
+    return (header() + conv0()
+            + ssd_layer("prior", "PriorBox", ["conv0", "data"], ["prior"],
+                        {203: b"\x0d\x00\x00\x70\x42"})
+            + ssd_layer("loc", "Flatten", ["conv0"], ["loc"], {})
+            + ssd_layer("conf", "Flatten", ["conv0"], ["conf"], {})
+            + ssd_layer("det", "DetectionOutput", ["loc", "conf", "prior"], ["det"],
+                        {204: det}))
+
+
+def test_ssd_caffemodel_is_read_with_its_fork(tmp_path):
     model = tmp_path / "ssd.caffemodel"
-    model.write_bytes(header() + conv0()
-                      + ssd_layer("prior", "PriorBox", ["conv0", "data"], ["prior"],
-                                  {203: b"\x0d\x00\x00\x70\x42"})
-                      + ssd_layer("det", "DetectionOutput", ["conv0", "prior"], ["det"],
-                                  {204: b"\x08\x15"}))
+    model.write_bytes(ssd_caffemodel())
+    net = load(model)
+    assert net.fork == "ssd" and not net.warnings
+    assert net.layer("prior").params.min_sizes == (60.0,)
+    assert net.layer("det").params.num_classes == 4
+    assert net.infer_shapes()["prior"] == (1, 2, 14 * 14 * 1 * 4)
+
+
+def test_forcing_bvlc_on_an_ssd_caffemodel_names_the_fork(tmp_path):
+    model = tmp_path / "ssd.caffemodel"
+    model.write_bytes(ssd_caffemodel())
     with pytest.raises(CaffeError) as e:
-        load(model)
+        load(model, fork="bvlc")
     msg = str(e.value)
-    assert "'prior' (PriorBox" in msg and "'det' (DetectionOutput" in msg
+    assert "'prior'" in msg and "min_size" in msg  # BVLC reads no prior_box_param
     assert "203 prior_box_param" in msg and "204 detection_output_param" in msg
     assert "SSD fork (weiliu89/caffe)" in msg
 
@@ -114,7 +145,7 @@ def test_ssd_train_fields_are_flagged_not_silent(tmp_path, capsys):
                       + ssd_layer("mbox_loss", "MultiBoxLoss", ["conv0", "label"],
                                   ["mbox_loss"], {201: b"\x08\x15"}))
     net = load(model)
-    assert net.fork == "bvlc" and list(net.inputs) == ["data"]
+    assert net.fork == "ssd" and list(net.inputs) == ["data"]
     assert any("200 annotated_data_param" in w and "SSD fork" in w for w in net.warnings)
     assert main(["inspect", str(model), "--input-shape", "1,3,8,8"]) == 0
     assert "201 multibox_loss_param" in capsys.readouterr().out

@@ -8,7 +8,7 @@ from caffe2ss.converter.forks import bvlc, ceil_mode, deeplab_v1, deeplab_v2
 
 def test_forks_are_discovered_in_order_with_their_schemas():
     assert forks.FORKS == ("bvlc", "deeplab_v1", "deeplab_v2", "segnet", "inisis", "pspnet",
-                           "ceil_mode")
+                           "ceil_mode", "ssd")
     assert forks.DEFAULT == "bvlc"
     for name in forks.FORKS:
         assert hasattr(forks.schema(name), "NetParameter")

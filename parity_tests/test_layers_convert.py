@@ -15,7 +15,8 @@ EXT = {"torch": ".pt", "tf": "", "onnx": ".onnx"}
 
 @pytest.mark.parametrize("fw", list(BACKENDS))
 @pytest.mark.parametrize("case", ["zoo_ssd_normalize_permute", "zoo_embed",
-                                  "zoo_pool_mask_unpool"])
+                                  "zoo_pool_mask_unpool", "zoo_ssd_detection",
+                                  "zoo_im2col_parameter"])
 def test_convert_and_reload_keeps_caffes_output(fw, case, tmp_path):
     try:
         backend = get_backend(fw)

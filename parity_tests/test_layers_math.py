@@ -102,11 +102,12 @@ def test_refused_bvlc_types_say_why(tmp_path):
     proto = tmp_path / "n.prototxt"
     proto.write_text(NET.split('layer { name: "clip"')[0] +
                      'layer { name: "r" type: "RNN" bottom: "data" top: "r" }\n'
-                     'layer { name: "s" type: "Im2col" bottom: "data" top: "s" }\n')
+                     'layer { name: "s" type: "BatchReindex" bottom: "data" bottom: "data" '
+                     'top: "s" }\n')
     with pytest.raises(CaffeError) as e:
         load(proto)
     msg = str(e.value)
-    assert "'r' (RNN: recurrent layers" in msg and "'s' (Im2col: Im2col is not" in msg
+    assert "'r' (RNN: recurrent layers" in msg and "'s' (BatchReindex: BatchReindex gathers" in msg
 
 
 def test_torch_and_tf_ops_have_the_same_signatures():

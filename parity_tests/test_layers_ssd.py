@@ -1,5 +1,6 @@
-"""SSD's Normalize and Permute (``--fork inisis``) in every framework against numpy
-transcriptions of the SSD fork's normalize_layer.cpp / permute_layer.cpp.
+"""SSD's Normalize and Permute (the ``ssd`` fork; the inisis build has them too) in every
+framework against numpy transcriptions of the SSD fork's normalize_layer.cpp /
+permute_layer.cpp.
 (Real-Caffe case: oracle/zoo_ssd_normalize_permute.)"""
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def test_normalize_and_permute_match_the_ssd_sources(fw, tmp_path):
         pytest.skip(str(e))
     (tmp_path / "n.prototxt").write_text(NET)
     net = load(_caffemodel(tmp_path / "n.caffemodel"), tmp_path / "n.prototxt")
-    assert net.fork == "inisis"
+    assert net.fork == "ssd"
     x = np.random.default_rng(4).standard_normal((2, C, 4, 5)).astype(np.float32)
     ours = backend.run(net, {"data": x}, blobs=True)
     for name, want in reference(x).items():
@@ -62,6 +63,6 @@ def test_normalize_and_permute_match_the_ssd_sources(fw, tmp_path):
         assert res.passed, f"{fw} {name}: {res.reason}"
 
 
-def test_caffemodel_alone_is_detected_as_inisis(tmp_path):
+def test_caffemodel_alone_is_detected_as_ssd(tmp_path):
     net = load(_caffemodel(tmp_path / "n.caffemodel"))
-    assert net.fork == "inisis" and [l.type for l in net.layers][-1] == "Permute"
+    assert net.fork == "ssd" and [l.type for l in net.layers][-1] == "Permute"

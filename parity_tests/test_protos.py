@@ -215,7 +215,10 @@ def test_bvlc_parses_drsleep_deeplab_deploy():
 
 
 #: cases using the reference build's own layers (the inisis fork's fields 202-507)
-INISIS_CASES = ("zoo_fork_inisis", "zoo_pool_mask_unpool", "zoo_ssd_normalize_permute")
+INISIS_CASES = ("zoo_fork_inisis", "zoo_pool_mask_unpool", "zoo_ssd_normalize_permute",
+                "zoo_ssd_detection", "zoo_ssd_ties")
+#: the cases with only the SSD fork's layers (202-206), which its own schema reads
+SSD_CASES = ("zoo_ssd_normalize_permute", "zoo_ssd_detection")
 
 
 @pytest.mark.parametrize("case", INISIS_CASES)
@@ -224,6 +227,17 @@ def test_inisis_schema_parses_the_reference_builds_own_layers(case):
 
     text = _parse_text(_oracle_file(case, "deploy.prototxt"), inisis_pb2)
     binary = _parse_binary(_oracle_file(case, "weights.caffemodel"), inisis_pb2)
+    assert [l.type for l in text.layer] == [l.type for l in binary.layer
+                                            if l.type != "Split"]
+    assert _unknown_fields(binary) == []
+
+
+@pytest.mark.parametrize("case", SSD_CASES)
+def test_ssd_schema_parses_the_ssd_cases(case):
+    from caffe2ss.protos import ssd_pb2
+
+    text = _parse_text(_oracle_file(case, "deploy.prototxt"), ssd_pb2)
+    binary = _parse_binary(_oracle_file(case, "weights.caffemodel"), ssd_pb2)
     assert [l.type for l in text.layer] == [l.type for l in binary.layer
                                             if l.type != "Split"]
     assert _unknown_fields(binary) == []

@@ -1,7 +1,8 @@
 """Regenerate the README's supported-layers table from the layer registries.
 
 The table lists every Caffe layer type the reader supports (``converter/layers``) and,
-per backend, whether a converter is registered. It is written between the markers
+per backend, whether a converter is registered ("post-processing": run in numpy on the
+backend's outputs, not in its graph: ONNX's DetectionOutput). It is written between the markers
 ``<!-- layers:begin -->`` and ``<!-- layers:end -->`` in README.md.
 
     python tools/gen_layer_table.py          # rewrite README.md
@@ -22,18 +23,20 @@ BACKENDS = ("torch", "tf", "onnx")
 def table() -> str:
     from caffe2ss.converter.layers import SPECS
 
-    supported = {}
+    supported, post = {}, {}
     for b in BACKENDS:
         try:
-            supported[b] = importlib.import_module(
-                f"caffe2ss.converter.backends.{b}").SUPPORTED_TYPES
+            module = importlib.import_module(f"caffe2ss.converter.backends.{b}")
+            supported[b] = module.SUPPORTED_TYPES
+            post[b] = getattr(module, "POSTPROCESS_TYPES", frozenset())
         except (ImportError, AttributeError):
-            supported[b] = set()
+            supported[b], post[b] = set(), set()
     rows = ["| Caffe type | family | PyTorch | TensorFlow | ONNX |", "|---|---|---|---|---|"]
     for name, spec in sorted(SPECS.items(), key=lambda kv: (kv[1].family, kv[0])):
         if spec.family == "internal":
             continue  # caffe2ss's own IR layers (e.g. Alias), not Caffe types
-        marks = ["yes" if name in supported[b] else "no" for b in BACKENDS]
+        marks = ["post-processing" if name in post[b] else
+                 "yes" if name in supported[b] else "no" for b in BACKENDS]
         rows.append(f"| `{name}` | {spec.family} | " + " | ".join(marks) + " |")
     return "\n".join(rows)
 

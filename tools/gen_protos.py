@@ -27,7 +27,7 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROTO_DIR = os.path.join(REPO, "protos")
 SCHEMAS = ("caffe.proto", "deeplab_v1.proto", "deeplab_v2.proto", "ceil_mode.proto",
-           "segnet.proto", "inisis.proto", "pspnet.proto")
+           "segnet.proto", "inisis.proto", "pspnet.proto", "ssd.proto")
 
 # protoc's import of a sibling generated module, e.g.
 # "import caffe_pb2 as caffe__pb2"; only names of our own schemas are touched.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..errors import CaffeError, printable
 from ..ir import Net
+from ..layers import SPECS
 from ..reader.storage import render as render_storage
 from .layerattrs import key_params, layer_attrs
 
@@ -15,7 +16,7 @@ def describe(net: Net, input_shapes=None) -> dict:
     "outputs", "preprocessing", "storage", "notes", "warnings", "shape_error"}``;
     ``storage`` (null without a caffemodel) is :func:`..reader.storage.summarize`'s. ``params`` are the
     weight shapes as Caffe holds them; ``top_shapes`` are Caffe's NCHW shapes (null when
-    no input shape is known).
+    no input shape is known; a dim set by the data, DetectionOutput's rows, is null).
     """
     per_layer, shape_error = None, None
     try:
@@ -38,7 +39,7 @@ def describe(net: Net, input_shapes=None) -> dict:
             "name": l.name, "type": l.type, "bottoms": list(l.bottoms), "tops": list(l.tops),
             "params": [list(b.shape) for b in l.blobs],
             "attrs": layer_attrs(l.params),
-            "top_shapes": [list(s) for s in per_layer[l.name]] if per_layer else None,
+            "top_shapes": [_dims(s, l.type) for s in per_layer[l.name]] if per_layer else None,
         } for l in net.layers if not l.synthetic],
         "preprocessing": net.preprocessing.as_dict(),
         "storage": net.storage or None,
@@ -48,8 +49,15 @@ def describe(net: Net, input_shapes=None) -> dict:
     }
 
 
+def _dims(shape, type_name) -> list:
+    """A top shape as JSON: the data-dependent axis (if the type has one) as None."""
+    axis = SPECS[type_name].data_dependent_axis
+    return [None if i == axis else d for i, d in enumerate(shape)]
+
+
 def _fmt(shapes) -> str:
-    return " ".join("x".join(str(d) for d in s) or "scalar" for s in shapes) if shapes else "-"
+    return " ".join("x".join("?" if d is None else str(d) for d in s) or "scalar"
+                    for s in shapes) if shapes else "-"
 
 
 def render(desc: dict) -> str:

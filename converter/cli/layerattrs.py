@@ -6,7 +6,7 @@ import enum
 
 #: Parameters shown in inspect's text table (``--json`` has every parameter).
 KEY_PARAMS = ("num_output", "kernel", "stride", "pad", "dilation", "group", "pool",
-              "operation", "axis", "offset")
+              "operation", "axis", "offset", "min_sizes", "num_classes", "keep_top_k")
 
 
 def layer_attrs(params) -> dict:

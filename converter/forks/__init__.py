@@ -1,12 +1,14 @@
 """The Caffe forks whose files we read: one module per fork (``bvlc``, ``deeplab_v1``,
-``deeplab_v2``, ``segnet``, ``inisis``, ``pspnet``, ``ceil_mode``), each with its schema (``protos/<schema>.proto``), its
-detection from text and from bytes, its V1 enum additions, and its data, drop and
-post-processing layer types (:class:`.fork.Fork`). They are discovered by import
-(:mod:`.registry`), so a new fork is one ``.proto`` plus one module here.
+``deeplab_v2``, ``segnet``, ``inisis``, ``pspnet``, ``ceil_mode``, ``ssd``), each with its
+schema (``protos/<schema>.proto``), its detection from text and from bytes, its V1 enum
+additions, and its data, drop and post-processing layer types (:class:`.fork.Fork`).
+They are discovered by import (:mod:`.registry`), so a new fork is one ``.proto`` plus
+one module here.
 
 Helpers that are not forks: :mod:`.parse` (parse with a schema), :mod:`.textscan`
-(every unknown field of a prototxt), :mod:`.foreign` (fields of forks we have no schema for: SSD,
-inisis's undeclared ones), :mod:`.pool13` (pooling field 13 in a caffemodel: BVLC or ceil_mode).
+(every unknown field of a prototxt), :mod:`.foreign` (fields a schema does not read:
+SSD's training fields, inisis's undeclared ones), :mod:`.pool13` (pooling field 13 in a
+caffemodel: BVLC or ceil_mode).
 """
 from .fork import Fork
 from .parse import check_schema_fits, parse_binary, parse_text

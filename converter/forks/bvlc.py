@@ -1,5 +1,5 @@
 """BVLC Caffe (the default): V1 layer types, data layers, training-only layers (with the
-SSD fork's, which has no schema of its own: :mod:`.foreign`)."""
+SSD fork's, whose schema declares only its inference layers: :mod:`.ssd`)."""
 from .fork import Fork
 
 #: V1 LayerType enum name -> V2 type string (BVLC UpgradeV1LayerType).
@@ -28,7 +28,7 @@ FORK = Fork(
     drop_types=frozenset({"SoftmaxWithLoss", "EuclideanLoss", "HingeLoss", "InfogainLoss",
                           "MultinomialLogisticLoss", "SigmoidCrossEntropyLoss",
                           "ContrastiveLoss", "Accuracy", "Silence", "HDF5Output",
-                          # the SSD fork's (weiliu89/caffe; no schema of its own here,
+                          # the SSD fork's (weiliu89/caffe; not in protos/ssd.proto,
                           # see .foreign): its losses and evaluation, dropped like BVLC's
                           "MultiBoxLoss", "SmoothL1Loss", "DetectionEvaluate"}),
 )

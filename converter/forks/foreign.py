@@ -1,4 +1,5 @@
-"""Fields and layer types of Caffe forks that caffe2ss has no schema for.
+"""Fields and layer types of Caffe forks that a schema does not read (every fork's,
+named; ``--fork bvlc`` on an SSD file, or the SSD fork's training fields).
 
 A file written by such a fork parses with the BVLC schema (binary: the unknown fields
 are skipped) or fails on the first unknown name (text). Either way the user is told
@@ -79,4 +80,6 @@ def binary_note(scanned, module, fork: str) -> str:
             (f" and {len(layers) - 4} more)" if len(layers) > 4 else ")")
     if other:
         text += f"; unknown field numbers {sorted(other)[:6]} (another fork)"
-    return text + "; caffe2ss has no schema for this fork, so these are not converted"
+    return text + ("; caffe2ss reads only the SSD fork's inference layers, so these are not "
+                   "converted" if fork == "ssd" else
+                   "; caffe2ss has no schema for this fork, so these are not converted")

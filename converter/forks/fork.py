@@ -25,6 +25,8 @@ class Fork:
         data_types: layer types that feed the net (their first top becomes an input).
         drop_types: training/evaluation layers, dropped with a note.
         postprocess_types: post-processing not converted, dropped with a warning.
+        includes: forks whose every field this one reads too (inisis: ssd); a caffemodel
+            detected as one of them is this fork's if any layer is.
     """
 
     name: str
@@ -36,3 +38,4 @@ class Fork:
     data_types: frozenset = frozenset()
     drop_types: frozenset = frozenset()
     postprocess_types: frozenset = frozenset()
+    includes: frozenset = frozenset()

@@ -41,12 +41,18 @@ def detect_text_fork(text: str) -> str:
 
 
 def detect_binary_fork(scanned) -> str:
-    """Fork of a scanned caffemodel from its bytes: the first layer only one fork writes."""
+    """Fork of a scanned caffemodel from its bytes: the first layer only one fork writes,
+    unless a later layer belongs to a fork that includes that one (:attr:`Fork.includes`)."""
+    found = None
     for layer in scanned.layers:
         for f in REGISTRY.values():
-            if f.name != DEFAULT and f.detect_layer(layer):
+            if f.name == DEFAULT or not f.detect_layer(layer):
+                continue
+            if found is None:
+                found = f
+            elif found.name in f.includes:
                 return f.name
-    return DEFAULT
+    return found.name if found is not None else DEFAULT
 
 
 def schema(fork: str):

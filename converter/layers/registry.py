@@ -160,6 +160,9 @@ class LayerSpec:
     #: ``tied_dims(params, bottom_shapes)``: the dims its weights fix (InnerProduct: the
     #: flattened ones), or None.
     tied_dims: Callable[[Any, list[Shape]], Optional[tuple]] = _untied
+    #: the top's size along this axis depends on the bottoms' values (DetectionOutput's
+    #: rows): ``infer`` gives Caffe's Reshape placeholder there; None for every other type
+    data_dependent_axis: Optional[int] = None
 
     def weighted(self, params) -> bool:
         """True if Caffe allocates parameter blobs for a layer with these parameters."""
@@ -182,7 +185,8 @@ _METHODS = ("parse", "param_shapes", "blob_ranks", "param_names", "shares_memory
 def register(type_name: str, *, family: str, param_field: str | None = None,
              bottoms: tuple[int, Optional[int]] = (1, 1),
              tops: tuple[int, Optional[int]] = (1, 1), in_place: bool = True,
-             size_free: bool = False, shares_memory: bool = False, folded_blobs: int = 0):
+             size_free: bool = False, shares_memory: bool = False, folded_blobs: int = 0,
+             data_dependent_axis: Optional[int] = None):
     """Class decorator: register a spec class with static parse/infer/... methods.
 
     Booleans stand for a fact that does not depend on the parameters; a static method
@@ -200,7 +204,7 @@ def register(type_name: str, *, family: str, param_field: str | None = None,
             param_shapes=facts.pop("param_shapes", lambda params, shapes: []),
             blob_ranks=facts.pop("blob_ranks", lambda params, n: [None] * n),
             bottoms=bottoms, tops=tops, in_place=in_place, folded_blobs=folded_blobs,
-            **{**given, **facts})
+            data_dependent_axis=data_dependent_axis, **{**given, **facts})
         return cls
 
     return deco

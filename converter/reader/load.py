@@ -5,9 +5,9 @@
   used (the training net, usually: its data layers become inputs, losses are dropped).
 * ``prototxt`` (optional, text) overrides the embedded definition; weights are then
   matched to its layers by name, as Caffe does.
-* ``fork`` forces the schema: ``"bvlc"``, ``"deeplab_v1"``, ``"deeplab_v2"`` or
-  ``"ceil_mode"``; by default it is detected from the bytes (see :mod:`..forks`; the
-  meaning of pooling field 13 is decided by :mod:`..forks.pool13`).
+* ``fork`` forces the schema (one of :data:`FORKS`: ``"bvlc"``, ``"ssd"``, ...); by
+  default it is detected from the bytes (see :mod:`..forks`; the meaning of pooling
+  field 13 is decided by :mod:`..forks.pool13`).
 """
 from __future__ import annotations
 
@@ -68,6 +68,10 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                     f, reason = (f, f"pooling field 13 read as the {f} schema says: "
                                  "--fork given") if fork else \
                         choose_pool13(scanned, lambda g: _trial(model, scanned, g, inputs))
+                elif f == "ssd" and pool13_layers(scanned) and not fork:
+                    f, reason = "inisis", ("pooling field 13, which the SSD fork lacks: read "
+                                           "with the inisis schema (SSD's layers, 13 as "
+                                           "ceil_mode); --fork overrides this")
                 elif f == "inisis" and pool13_layers(scanned):
                     reason = ("pooling field 13 read as ceil_mode (0: round down, 1: round "
                               "up): the inisis schema declares it so, like --fork ceil_mode")

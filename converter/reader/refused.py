@@ -14,14 +14,9 @@ REFUSED = {
               "size; not supported",
     "BatchReindex": "BatchReindex gathers items by a runtime index blob; not supported",
     "Python": "a Python layer runs user code that cannot be converted",
-    "Parameter": "Parameter (a weight blob as a top) is not supported yet",
-    "Im2col": "Im2col is not supported yet",
     # fork layers
     "Resize": "the inisis build's Resize (resize_param 251) is not supported; "
               "BilinearInterpolate is",
-    "PriorBox": "SSD's PriorBox is not supported yet",
-    "DetectionOutput": "SSD's DetectionOutput is not supported yet (the net can end "
-                       "before it)",
 }
 
 

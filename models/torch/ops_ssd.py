@@ -1,8 +1,14 @@
-"""SSD's Normalize and Permute in PyTorch (Caffe order)."""
+"""SSD's Normalize and Permute in PyTorch (Caffe order); PriorBox and DetectionOutput
+from their numpy transcriptions (``converter.layers.priorbox`` / ``.detection``)."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
 import torch
 
+from ...converter.layers.detection import detection_output as _detection_output
+from ...converter.layers.priorbox import prior_boxes
 from ...converter.layers.ssd import permute_order
 
 
@@ -23,3 +29,21 @@ def normalize(x, scale, p):
 def permute(x, p):
     """Axes in SSD's completed ``order``."""
     return x.permute(*permute_order(p, x.dim())).contiguous()
+
+
+@lru_cache(maxsize=64)
+def _priors(p, feature_hw, image_hw) -> torch.Tensor:
+    return torch.from_numpy(prior_boxes(p, feature_hw, image_hw))
+
+
+def prior_box(feature, image, p):
+    """The priors of ``feature``'s and ``image``'s sizes (1, 2, H*W*num_priors*4)."""
+    t = _priors(p, tuple(feature.shape[2:]), tuple(image.shape[2:]))
+    return t.to(feature.device, copy=True)  # a fresh tensor: the cache stays intact
+
+
+def detection_output(loc, conf, prior, p, layer=None):
+    """SSD's DetectionOutput (1, 1, rows, 7), computed on the CPU in numpy."""
+    arrays = [np.ascontiguousarray(t.detach().to("cpu", torch.float32).numpy())
+              for t in (loc, conf, prior)]
+    return torch.from_numpy(_detection_output(p, *arrays, layer=layer)).to(loc.device)

@@ -25,12 +25,15 @@ from caffe2ss.converter.outpaths import check_outputs
 from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
 
 from .export import DEFAULT_OPSET, build_model
-from .registry import CONVERTERS
+from .postprocess import apply as _postprocess, describe, postprocess_layers
+from .registry import CONVERTERS, POSTPROCESS
 from .untrusted import load_untrusted
 from caffe2ss.converter import load_definition
 
-#: Caffe layer types with a registered ONNX converter.
-SUPPORTED_TYPES = frozenset(CONVERTERS)
+#: Caffe layer types with a registered ONNX converter, or run after the graph in numpy
+#: (:data:`POSTPROCESS_TYPES`, see :mod:`.postprocess`).
+SUPPORTED_TYPES = frozenset(CONVERTERS) | frozenset(POSTPROCESS)
+POSTPROCESS_TYPES = frozenset(POSTPROCESS)
 
 
 def _session(model_bytes: bytes, optimize: bool = False):
@@ -77,10 +80,13 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     sess = _session(model.SerializeToString())
     names = list(outputs)
     result = dict(zip((outputs[n] for n in names), sess.run(names, feeds)))
+    for name, arr in feeds.items():
+        result.setdefault(name, arr)  # inputs no layer modified
+    result = _postprocess(net, result)
     if blobs:
-        for name, arr in feeds.items():
-            result.setdefault(name, arr)  # inputs no layer modified
-    return result
+        return result
+    outs = set(net.outputs())  # not the post-processing bottoms the graph also returns
+    return {k: v for k, v in result.items() if k in outs}
 
 
 def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
@@ -106,6 +112,8 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
     side = provenance(net, "onnx", {l.name: layer_map.get(l.name, []) for l in net.param_layers()},
                       next(iter(net.resolve_input_shapes(shapes).values()), None))
     side.update(opset=opset, dynamic_hw=bool(dynamic_hw), outputs=list(outputs.values()))
+    if describe(net):
+        side["postprocess"] = describe(net)  # run after the graph by caffe2ss (numpy)
     sidecar = sidecar_path(out)
     write_bytes_atomic(out, data)
     side["fingerprints"] = {out.name: fingerprint(out)}  # the sidecar is written last
@@ -124,7 +132,8 @@ def _input_shapes(net, input_shape) -> dict:
 def load_converted(path):
     """``(net, runner)`` from an exported ``.onnx``: the net is rebuilt (without
     weights) from the definition in its metadata; ``runner(inputs)`` runs the file in
-    onnxruntime and returns the outputs by Caffe blob name."""
+    onnxruntime and returns the outputs by Caffe blob name, with the tops of the
+    post-processing layers (DetectionOutput, :mod:`.postprocess`) added."""
     path = Path(path)
     model = load_untrusted(path)
     meta = {p.key: p.value for p in model.metadata_props}
@@ -143,6 +152,7 @@ def load_converted(path):
     declared = {i.name: i.shape for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
     blobs = outputs or out_names
+    post_tops = [t for l in postprocess_layers(net) for t in l.tops]
 
     def runner(inputs: dict) -> dict:
         feeds = _feeds(list(declared), inputs)
@@ -154,6 +164,10 @@ def load_converted(path):
                     f"input '{name}' has shape {arr.shape} but this file was exported for "
                     f"{tuple(want)}; convert again with that --input-shape, or with "
                     "--dynamic-hw for any height and width", file=path)
-        return dict(zip(blobs, sess.run(out_names, feeds)))
+        result = dict(zip(blobs, sess.run(out_names, feeds)))
+        if not post_tops:
+            return result
+        values = _postprocess(net, {**feeds, **result})  # bottoms may be inputs too
+        return {**result, **{t: values[t] for t in post_tops}}
 
     return net, runner

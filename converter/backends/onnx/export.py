@@ -16,7 +16,8 @@ from caffe2ss.converter.reader.weights import check_weights
 
 from .dynamic import probe_shapes, symbolic_shape
 from .graph import Graph, top_names, value_info
-from .registry import CONVERTERS
+from .postprocess import describe, graph_outputs
+from .registry import CONVERTERS, POSTPROCESS
 
 import_families(__package__)  # one module per layer family registers its converters
 
@@ -55,12 +56,15 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
         values[name] = name
         g.shapes[name] = s
         inputs.append(value_info(name, symbolic_shape(name, s, i == 0) if dynamic_hw else s))
+    # checked first: no graph layer may read what post-processing computes
+    wanted = graph_outputs(net, net.blob_names() if expose_blobs else net.outputs())
     for layer, ys in zip(net.layers, top_names(net, g)):
+        if layer.type in POSTPROCESS:
+            continue  # run on the graph's outputs (postprocess.py)
         g.scope = layer.name
         CONVERTERS[layer.type](g, layer, [values[b] for b in layer.bottoms], ys)
         for t, y, s in zip(layer.tops, ys, top_shapes[layer.name]):
             values[t], g.shapes[y] = y, s
-    wanted = net.blob_names() if expose_blobs else net.outputs()
     outputs = {values[b]: b for b in wanted if values[b] not in shapes}
     out_info = [value_info(v, _declared(blob_shape[b], probe and probe[b]))
                 for v, b in outputs.items()]
@@ -81,10 +85,11 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
 def _check_layers(net, shapes, top_shapes) -> dict:
     """Refuse, all at once, layers without a converter or without their weights;
     return every blob's final shape."""
-    unsupported = sorted({f"{l.name} ({l.type})" for l in net.layers if l.type not in CONVERTERS})
+    unsupported = sorted({f"{l.name} ({l.type})" for l in net.layers
+                          if l.type not in CONVERTERS and l.type not in POSTPROCESS})
     if unsupported:
         raise CaffeError(f"no ONNX converter for layers {', '.join(unsupported)}; supported "
-                         f"types: {', '.join(sorted(CONVERTERS))}")
+                         f"types: {', '.join(sorted({*CONVERTERS, *POSTPROCESS}))}")
     check_weights(net)
     blob_shape = dict(shapes)
     for layer in net.layers:
@@ -110,6 +115,8 @@ def _metadata(net, shapes, dynamic_hw, outputs) -> dict:
     to rebuild the net."""
     record = provenance(net, "onnx", {}, next(iter(shapes.values()), None))
     record.update(dynamic_hw=bool(dynamic_hw), outputs=outputs)
+    if describe(net):
+        record["postprocess"] = describe(net)
     props = {k: v if isinstance(v, str) else json.dumps(v, sort_keys=True)
              for k, v in record.items()}
     main = record["source"].get("model") or record["source"].get("prototxt") or {}

@@ -10,6 +10,10 @@ from typing import Callable
 
 #: Caffe type -> converter function.
 CONVERTERS: dict[str, Callable] = {}
+#: Caffe type -> ``fn(layer, bottoms: list of numpy) -> tops``: a layer computed on the
+#: graph's outputs by caffe2ss's runner (data-dependent output sizes: DetectionOutput),
+#: not in the ONNX graph; see :mod:`.postprocess`.
+POSTPROCESS: dict[str, Callable] = {}
 
 
 def register(type_name: str):
@@ -23,6 +27,19 @@ def register(type_name: str):
         if type_name in CONVERTERS:
             raise ValueError(f"ONNX converter for {type_name!r} registered twice")
         CONVERTERS[type_name] = fn
+        return fn
+
+    return deco
+
+
+def register_postprocess(type_name: str):
+    """Decorator registering the numpy post-processing of one Caffe layer type (a type
+    is either converted or post-processed, never both)."""
+
+    def deco(fn: Callable) -> Callable:
+        if type_name in POSTPROCESS or type_name in CONVERTERS:
+            raise ValueError(f"ONNX post-processing for {type_name!r} registered twice")
+        POSTPROCESS[type_name] = fn
         return fn
 
     return deco

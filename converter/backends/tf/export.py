@@ -35,6 +35,9 @@ from .checkpoint import checkpoint_key, write_weights
 from . import savedmodel
 from caffe2ss.models.tf.model import attr_names
 
+#: layer types the rebuild computes with tf.numpy_function (no SavedModel)
+NUMPY_TYPES = ("DetectionOutput",)
+
 
 
 def convert(net, out, *, input_shape=None, saved_model: bool = False, **options) -> list[Path]:
@@ -47,6 +50,12 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
     if not base.parent.is_dir():
         raise CaffeError("the output folder does not exist; create it first", file=base.parent)
     check_outputs("tf", out, net.source.values())
+    numpy_layers = [l.name for l in net.layers if l.type in NUMPY_TYPES]
+    if saved_model and numpy_layers:
+        raise CaffeError(f"{NUMPY_TYPES[0]} runs in numpy inside the rebuild "
+                         "(tf.numpy_function), which a SavedModel cannot carry; convert "
+                         "without --saved-model (the checkpoint and .weights.h5 rebuild it)",
+                         layer=numpy_layers[0], field="saved_model")
     shapes_in = input_shapes(net, input_shape)
     tf_layers, shapes = convert_net(net, shapes_in)
     check_weights(net)

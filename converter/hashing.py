@@ -11,6 +11,9 @@ much again; done in line, the two passes were a fifth of a conversion. So:
 * :class:`HashingWriter` is a binary file opened for writing that hashes what goes
   through it; a large write is hashed in a second thread while it is being written, so
   the output's sha256 costs no extra pass and (on two cores) almost no time.
+* :class:`FinishedFiles` hashes files another library writes (TF's checkpoint shards,
+  h5py's file), each in a helper thread as soon as it is complete, while the next one
+  is being written.
 """
 from __future__ import annotations
 
@@ -34,14 +37,19 @@ def _identity(path) -> tuple:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _hash_file(path) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(min(READ_CHUNK, max(1, os.path.getsize(path))))
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
+def _hash_open(f) -> str:
+    """sha256 of what remains of the open binary file ``f``, which it then closes."""
+    with f:
+        h = hashlib.sha256()
+        buf = bytearray(min(READ_CHUNK, max(1, os.fstat(f.fileno()).st_size)))
+        view = memoryview(buf)
         while n := f.readinto(buf):
             h.update(view[:n])
     return h.hexdigest()
+
+
+def _hash_file(path) -> str:
+    return _hash_open(open(path, "rb", buffering=0))
 
 
 def hash_soon(path) -> None:
@@ -124,3 +132,24 @@ class HashingWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class FinishedFiles:
+    """sha256 of complete files, in a helper thread: :meth:`add` each as it is finished
+    (it is opened at once, so a later rename or delete does not matter), then
+    :meth:`digests`."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="caffe2ss-sha256")
+        self._jobs: dict[str, Future] = {}
+
+    def add(self, name: str, path) -> None:
+        """Hash ``path`` (complete, not written again) and report it as ``name``."""
+        self._jobs[name] = self._pool.submit(_hash_open, open(path, "rb", buffering=0))
+
+    def digests(self) -> dict[str, str]:
+        """name -> hex sha256 of every added file (waits for them)."""
+        try:
+            return {name: job.result() for name, job in self._jobs.items()}
+        finally:
+            self._pool.shutdown()

@@ -35,9 +35,10 @@ BACKENDS = {
 def get_backend(name: str, *, framework: bool = True):
     """Import a backend; a missing framework becomes a CaffeError naming the extra.
 
-    ``framework=False`` imports the backend module alone, for work that needs no
-    framework (``convert --to torch --format safetensors`` writes with numpy): the
-    torch backend then imports torch on first use of ``run``/``load_converted``.
+    ``framework=False`` imports the backend module alone, for work that needs less
+    than the framework: ``convert --to torch --format safetensors`` writes with numpy
+    (the torch backend imports torch on first use of ``run``/``load_converted``), and
+    ``convert --to onnx`` needs ``onnx`` but not onnxruntime.
     """
     if name not in BACKENDS:
         raise CaffeError(f"unknown framework '{name}'; choose from {', '.join(BACKENDS)}",
@@ -47,7 +48,7 @@ def get_backend(name: str, *, framework: bool = True):
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF's C++ INFO/ERROR lines
     try:
         with _quiet_stderr(fw == "tensorflow"):
-            if framework or name != "torch":  # only the torch package defers its framework
+            if framework:
                 importlib.import_module(fw)
             return importlib.import_module(module)
     except ImportError as e:  # the framework, or a package of the same extra (h5py, onnx)

@@ -78,9 +78,10 @@ def run(args) -> int:
     for source in (args.model, args.prototxt):  # sha256 for the sidecar, on another core
         if source is not None:                  # while the framework is imported
             hash_soon(source)
-    # a .safetensors is written with numpy alone: torch is not imported for it
-    backend = get_backend(args.to, framework=not (args.to == "torch"
-                                                  and args.format == "safetensors"))
+    # only what writing needs: torch for a .pt (a .safetensors is written with numpy),
+    # onnx but not onnxruntime, TF for TF
+    backend = get_backend(args.to, framework={"torch": args.format != "safetensors",
+                                              "tf": True, "onnx": False}[args.to])
     check_outputs(args.to, Path(args.output), [args.model, args.prototxt])
     steps = Steps(json_mode=False)
     steps.start(f"read {args.model}", args.model)

@@ -3,8 +3,8 @@
 One streaming pass: the checkpoint is saved in shards of at most :data:`SHARD_BYTES`
 (a larger variable is stored as slices along its first axis, as TF stores partitioned
 variables) and merged; each piece is transposed once and also written into its h5
-dataset. Converting a 500 MB caffemodel so needs about one shard of memory (twice)
-beyond the memory-mapped weights. The files' sha256 (for the sidecar) are computed in
+dataset. Converting a 500 MB caffemodel so needs about one shard of memory beyond the
+memory-mapped weights (whose pages :func:`...pages.trimmed` keeps out of the RSS). The files' sha256 (for the sidecar) are computed in
 a helper thread as each file is complete, while the next is written.
 """
 from __future__ import annotations
@@ -16,8 +16,10 @@ import numpy as np
 from ...hashing import FinishedFiles
 from .tensors import contiguous, eager
 
-#: bytes of tensors handed to one SaveV2 call (one ``.data-NNNNN-of-NNNNN`` file)
-SHARD_BYTES = 1 << 27
+#: bytes of tensors handed to one SaveV2 call (one ``.data-NNNNN-of-NNNNN`` file): the
+#: memory a conversion holds beyond the framework (64 MiB: TF itself is ~590 MB resident,
+#: so a 538 MB model converts within 1.5x its size)
+SHARD_BYTES = 1 << 26
 #: TF's checkpoint key of a variable: object path + this suffix
 KEY_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"

@@ -19,8 +19,10 @@ interpreter start-up and imports; the child's peak RSS from ``os.wait4``):
   - onnx: ``onnx.save`` of a model whose only content is one raw uint8 initializer.
 
 Runs are interleaved (floor, convert, floor, ...) ``--repeat`` times and the medians
-printed side by side: ``time/floor`` and ``RSS/file`` per target, with the load average,
-and the goals of issue 10 (torch: both <= 1.2; the others: both <= 1.5).
+printed side by side: ``time/floor`` (wall) and ``RSS/file`` per target, with the load
+average, and the goals of issue 10 (torch: both <= 1.2; the others: both <= 1.5).
+``cpu/floor`` (user + system seconds of the children) is shown too: on a loaded machine
+it varies less than wall time.
 
     python tools/bench_convert.py [--out DIR] [--keep] [--repeat 3]
         [--targets torch,safetensors,tf,tf+savedmodel,onnx]
@@ -32,12 +34,14 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_parse import REPO, _run  # noqa: E402  (no numpy here: keeps this process small)
+from bench_parse import REPO  # noqa: E402  (no numpy here: keeps this process small)
 
 DEPLOY = REPO / "parity_tests" / "data" / "nets" / "fcn.berkeleyvision.org__voc-fcn8s__deploy.prototxt"
 TARGETS = {  # name -> (convert arguments, output name, floor)
@@ -95,6 +99,22 @@ def floor(kind: str, model: str, out: str) -> None:
         raise SystemExit(f"unknown floor {kind}")
 
 
+def _run(cmd: list) -> tuple[float, int, float]:
+    """Run a child; return (wall seconds, its peak RSS in bytes, its CPU seconds).
+
+    RSS and CPU from the child's ``os.wait4`` rusage (Linux starts ``ru_maxrss`` at this
+    process's own high-water mark, ~15 MB: this process stays small).
+    """
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read().decode()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{cmd} failed: {err}")
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
+
+
 def _size(prefix: Path) -> int:
     """Bytes written for an output (a file, or every file sharing the prefix)."""
     paths = [p for p in prefix.parent.iterdir() if p.name.startswith(prefix.name)]
@@ -140,7 +160,8 @@ def main(argv=None) -> None:
         size = model.stat().st_size
         print(f"model: {size / 1e6:.0f} MB ({model}); load average before: {_load()}")
         print(f"{'target':<14} {'convert s':>9} {'floor s':>8} {'time/floor':>10} "
-              f"{'RSS MB':>7} {'floor RSS':>9} {'RSS/file':>8} {'written MB':>10}  goal")
+              f"{'cpu/floor':>9} {'RSS MB':>7} {'floor RSS':>9} {'RSS/file':>8} "
+              f"{'written MB':>10}  goal (time/floor, RSS/file)")
         floors: dict = {}
         for name in names:
             extra, out, kind = TARGETS[name]
@@ -148,24 +169,25 @@ def main(argv=None) -> None:
             for _ in range(args.repeat):
                 if kind not in floors or len(floors[kind]) < args.repeat:
                     _clear(work / f"floor_{kind}")
-                    w, r, _ = _run(me + ["--floor", kind, str(model), str(work / f"floor_{kind}")])
-                    floors.setdefault(kind, []).append((w, r))
+                    floors.setdefault(kind, []).append(
+                        _run(me + ["--floor", kind, str(model), str(work / f"floor_{kind}")]))
                 _clear(conv)
-                w, r, _ = _run([sys.executable, "-m", "caffe2ss.converter.cli", "convert",
-                                str(model), "--prototxt", str(DEPLOY), "-o", str(conv), *extra])
-                runs.append((w, r))
-            t, rss = (statistics.median(v) for v in zip(*runs))
-            ft, frss = (statistics.median(v) for v in zip(*floors[kind]))
+                runs.append(_run([sys.executable, "-m", "caffe2ss.converter.cli", "convert",
+                                  str(model), "--prototxt", str(DEPLOY), "-o", str(conv),
+                                  *extra]))
+            t, rss, cpu = (statistics.median(v) for v in zip(*runs))
+            ft, frss, fcpu = (statistics.median(v) for v in zip(*floors[kind]))
             goal = GOALS.get(name)
             verdict = "" if goal is None else \
                 f"<= {goal[0]}x / {goal[1]}x: " + \
                 ("PASS" if t / ft <= goal[0] and rss / size <= goal[1] else "FAIL")
-            print(f"{name:<14} {t:>9.2f} {ft:>8.2f} {t / ft:>10.2f} {rss / 1e6:>7.0f} "
-                  f"{frss / size:>9.2f} {rss / size:>8.2f} {_size(conv) / 1e6:>10.0f}  "
-                  f"{verdict}", flush=True)
+            print(f"{name:<14} {t:>9.2f} {ft:>8.2f} {t / ft:>10.2f} {cpu / fcpu:>9.2f} "
+                  f"{rss / 1e6:>7.0f} {frss / size:>9.2f} {rss / size:>8.2f} "
+                  f"{_size(conv) / 1e6:>10.0f}  {verdict}", flush=True)
             _clear(conv)
-        print(f"(median of {args.repeat}; floor RSS as a multiple of the file; load "
-              f"average after: {_load()} on {os.cpu_count()} cores)")
+        print(f"(medians of {args.repeat} interleaved runs; cpu: the child's user+system "
+              f"seconds; floor RSS as a multiple of the file; load average after: "
+              f"{_load()} on {os.cpu_count()} cores)")
     finally:
         if not args.keep and args.out is None:
             shutil.rmtree(work, ignore_errors=True)

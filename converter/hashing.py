@@ -18,12 +18,13 @@ much again; done in line, the two passes were a fifth of a conversion. So:
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-#: Bytes read per step when hashing a file: large, so that a thread hashing while the
-#: main thread runs Python hands the GIL over rarely (each step releases it twice).
+#: Bytes hashed per step when hashing a file: large, so that a thread hashing while the
+#: main thread runs Python hands the GIL over rarely (each step releases it).
 READ_CHUNK = 1 << 24
 #: Writes at least this large are hashed in the helper thread while they are written.
 PARALLEL_MIN = 1 << 20
@@ -38,13 +39,31 @@ def _identity(path) -> tuple:
 
 
 def _hash_open(f) -> str:
-    """sha256 of what remains of the open binary file ``f``, which it then closes."""
+    """sha256 of the open binary file ``f`` (from its start), which it then closes.
+
+    The file is hashed through a private read-only map, each :data:`READ_CHUNK` dropped
+    from this process once hashed: no copy into a buffer (``read`` cost 0.1-0.25 s of
+    system time per 538 MB, the map 0.05 s) and no growth of the RSS. A file that
+    cannot be mapped (empty, a pipe) is read instead.
+    """
     with f:
         h = hashlib.sha256()
-        buf = bytearray(min(READ_CHUNK, max(1, os.fstat(f.fileno()).st_size)))
-        view = memoryview(buf)
-        while n := f.readinto(buf):
-            h.update(view[:n])
+        size = os.fstat(f.fileno()).st_size
+        try:
+            m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        except (OSError, ValueError):
+            m = None
+        if m is None:
+            buf = bytearray(min(READ_CHUNK, max(1, size)))
+            view = memoryview(buf)
+            while n := f.readinto(buf):
+                h.update(view[:n])
+            return h.hexdigest()
+        with m, memoryview(m) as view:
+            for start in range(0, len(m), READ_CHUNK):
+                h.update(view[start:start + READ_CHUNK])
+                if hasattr(mmap, "MADV_DONTNEED"):
+                    m.madvise(mmap.MADV_DONTNEED, start, min(READ_CHUNK, len(m) - start))
     return h.hexdigest()
 
 

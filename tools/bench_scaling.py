@@ -4,7 +4,8 @@ Model size: FCN-8s (voc-fcn8s deploy, random weights from ``tools/bench_nets.py`
 every width (64..512, 4096) divided by 8, 4, 2, 1; convert to torch (``caffe2ss
 convert``, its own process) and a torch forward at 500x500 (its own process, warm-up
 excluded). Input size: forward of the ``--input-thin`` model at 250², 500², 1000².
-Peak RSS is each child's; "extra" subtracts an import-only child's (its peak RSS, and
+Peak RSS is each child's own (VmHWM; the models are written by children too, so that
+this process stays small); "extra" subtracts an import-only child's (its peak RSS, and
 for convert time its wall time: interpreter start and imports). Prints the fitted
 log-log exponents (time ~ size^k) with PASS/FAIL against :data:`LINEAR_MAX`: at most
 linear (fixed costs such as imports and FCN's 100-pixel pad make the small sizes
@@ -45,6 +46,18 @@ def thin_deploy(thin: int, out: Path) -> Path:
 def child(mode, deploy, model, size) -> None:
     import time
 
+    if mode == "write":  # here, not in the parent: its peak RSS would carry into children
+        from bench_nets import write_weights
+
+        print(json.dumps({"t": 0, "rss": 0, "params": write_weights(deploy, model)}))
+        return
+    if mode == "convert":  # the CLI as a user runs it (imports included in the wall time)
+        from caffe2ss.converter.cli.main import main
+
+        t0 = time.perf_counter()
+        main(["convert", model, "--prototxt", deploy, "-o", size, "--to", "torch"])
+        print(json.dumps({"t": time.perf_counter() - t0, "rss": _vm_hwm()}))
+        return
     import numpy as np
     import torch
 
@@ -68,16 +81,20 @@ def _verdicts(what: str, fits: dict) -> None:
     """Print each fitted exponent with PASS/FAIL against LINEAR_MAX."""
     print(f"exponents vs {what} (PASS: <= {LINEAR_MAX}, ~linear or better):")
     for name, k in fits.items():
-        print(f"  {name:<22} {k:>5.2f}  {'PASS' if k <= LINEAR_MAX else 'FAIL'}")
+        verdict = "n/a (one size)" if k != k else "PASS" if k <= LINEAR_MAX else "FAIL"
+        print(f"  {name:<22} {k:>5.2f}  {verdict}")
 
 
 def _child(*args):
+    """(wall seconds, the child's own timing, its exact peak RSS, its JSON)."""
     wall, _, out = _run([sys.executable, __file__, "--child", *map(str, args)])
     r = json.loads(out.strip().splitlines()[-1])
-    return wall, r["t"], r["rss"]
+    return wall, r["t"], r["rss"], r
 
 
 def _fit(xs, ys) -> float:
+    if len(set(xs)) < 2:
+        return float("nan")  # one size: no exponent
     lx, ly = [math.log(x) for x in xs], [math.log(max(y, 1e-9)) for y in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
@@ -92,11 +109,9 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.child:
         return child(*args.child)
-    from bench_nets import write_weights
-
     with tempfile.TemporaryDirectory(prefix="caffe2ss-scale-") as work:
         w = Path(work)
-        base_s, _, base = _child("import", "-", "-", 0)
+        base_s, _, base, _ = _child("import", "-", "-", 0)
         print(f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}; "
               f"import-only child {base_s:.2f} s, peak RSS {base / 1e6:.0f} MB")
         print(f"{'model':<6} {'params M':>9} {'file MB':>8} {'convert s':>10} "
@@ -105,11 +120,9 @@ def main(argv=None) -> None:
         for thin in [int(t) for t in args.thins.split(",")]:
             deploy = thin_deploy(thin, w / f"fcn8s_{thin}.prototxt")
             model = w / f"fcn8s_{thin}.caffemodel"
-            n = write_weights(deploy, model)
-            conv, crss, _ = _run([sys.executable, "-m", "caffe2ss.converter.cli", "convert",
-                                  str(model), "--prototxt", str(deploy), "-o",
-                                  str(w / f"fcn8s_{thin}.pt"), "--to", "torch"])
-            _, fwd, frss = _child("forward", deploy, model, 500)
+            n = _child("write", deploy, model, 0)[3]["params"]
+            conv, _, crss, _ = _child("convert", deploy, model, w / f"fcn8s_{thin}.pt")
+            _, fwd, frss, _ = _child("forward", deploy, model, 500)
             rows.append((n, model.stat().st_size, conv, crss - base, fwd, frss - base,
                          conv - base_s))
             print(f"/{thin:<5} {n / 1e6:>9.1f} {rows[-1][1] / 1e6:>8.0f} {conv:>10.2f} "
@@ -128,11 +141,11 @@ def main(argv=None) -> None:
             "forward extra RSS": _fit(ps, [r[5] for r in rows])})
         deploy, model = w / f"fcn8s_{args.input_thin}.prototxt", w / f"fcn8s_{args.input_thin}.caffemodel"
         if not model.exists():
-            write_weights(thin_deploy(args.input_thin, deploy), model)
+            _child("write", thin_deploy(args.input_thin, deploy), model, 0)
         print(f"\ninput size (FCN-8s /{args.input_thin}) {'forward s':>10} {'fwd extra MB':>13}")
         res = []
         for s in [int(v) for v in args.sizes.split(",")]:
-            _, fwd, frss = _child("forward", deploy, model, s)
+            _, fwd, frss, _ = _child("forward", deploy, model, s)
             res.append((s * s, fwd, frss - base))
             print(f"{s}x{s:<27} {fwd:>10.2f} {(frss - base) / 1e6:>13.0f}", flush=True)
         px = [r[0] for r in res]

@@ -57,10 +57,12 @@ def drop(maps) -> None:
 
 @contextmanager
 def trimmed(arrays, interval: float = INTERVAL):
-    """Inside the block, keep the pages of the maps ``arrays`` view out of the RSS."""
+    """Inside the block, keep the pages of the maps ``arrays`` view out of the RSS.
+
+    Yields a function that drops them at once (e.g. after a piece has been copied)."""
     maps = maps_of(arrays)
     if not maps or not hasattr(mmap, "MADV_DONTNEED"):
-        yield
+        yield lambda: None
         return
     stop = threading.Event()
 
@@ -71,7 +73,7 @@ def trimmed(arrays, interval: float = INTERVAL):
     thread = threading.Thread(target=loop, name="caffe2ss-trim", daemon=True)
     thread.start()
     try:
-        yield
+        yield lambda: drop(maps)
     finally:
         stop.set()
         thread.join()

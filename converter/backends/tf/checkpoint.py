@@ -96,14 +96,16 @@ def _h5_datasets(f, variables: dict, attrs: dict) -> dict:
     return out
 
 
-def write_weights(prefix, h5_path, variables: dict, attrs: dict) -> dict[str, str]:
+def write_weights(prefix, h5_path, variables: dict, attrs: dict,
+                  copied=lambda: None) -> dict[str, str]:
     """Write ``prefix.index`` + ``prefix.data-*`` (checkpoint) and ``h5_path`` in one pass;
     return the sha256 of each file written (by name), hashed in a helper thread as each
     one is complete.
 
     ``variables``: caffe layer -> {variable name: TF-layout array (may be a view)};
     ``attrs``: caffe layer -> model attribute (the h5 group). Each piece is made
-    contiguous (the layout transpose) once and written to both files.
+    contiguous (the layout transpose) once and written to both files; ``copied()`` is
+    called after each copy (the caller drops the source pages it read).
     """
     import h5py
     import tensorflow as tf
@@ -117,6 +119,7 @@ def write_weights(prefix, h5_path, variables: dict, attrs: dict) -> dict[str, st
             names, specs, tensors = [], [], []
             for layer, var, start, piece in shard:
                 arr = contiguous(piece)
+                copied()
                 ds = datasets[layer, var]
                 if start is None:
                     ds[...] = arr

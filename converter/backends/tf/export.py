@@ -59,9 +59,9 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
         hash_soon(source)  # the sidecar waits for it, after the weights
     tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(base.name), dir=base.parent))
     try:
-        with trimmed([a for vs in variables.values() for a in vs.values()]):
+        with trimmed([a for vs in variables.values() for a in vs.values()]) as drop:
             hashes = write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"),
-                                   variables, attrs)
+                                   variables, attrs, copied=drop)
         signature = None
         if saved_model:
             signature = savedmodel.write_saved_model(tmp / (base.name + ".savedmodel"), net,

@@ -1,8 +1,7 @@
 """Atomic file writing and file hashes for converted outputs (their provenance record:
-:mod:`.provenance`)."""
+:mod:`.provenance`; the hashes themselves: :mod:`.hashing`)."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from .errors import CaffeError
 from .generation import clean_stale, tmp_prefix
+from .hashing import sha256  # noqa: F401 (the file hash every output records)
 from .outpaths import check_target
 
 
@@ -80,15 +80,6 @@ def write_bytes_atomic(final, data: bytes) -> None:
 def write_json_atomic(final, obj) -> None:
     """Write ``obj`` as stable, sorted, indented JSON atomically."""
     write_bytes_atomic(final, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
-
-
-def sha256(path) -> str:
-    """Hex sha256 of a file, read in 8 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 23), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _version() -> str:

@@ -36,6 +36,9 @@ def tf_stem(path) -> Path:
 def conversion_targets(framework: str, out) -> list[tuple[Path, bool]]:
     """``(path, may_be_a_folder)`` for every file a conversion to ``framework`` writes."""
     out = Path(out)
+    if framework == "onnx":  # + the external data file of a model over protobuf's limit
+        return [(out, False), (out.with_name(out.name + ".data"), False),
+                (out.with_name(out.name + ".json"), False)]
     if framework != "tf":
         return [(out, False), (out.with_name(out.name + ".json"), False)]
     base = tf_stem(out)

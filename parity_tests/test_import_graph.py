@@ -117,7 +117,9 @@ def test_a_cycle_would_be_found():
 
 
 #: modules allowed a function-level import of caffe2ss code, and why
-LAZY_OK = {"caffe2ss.models.registry": "discovers the model families by import on first use"}
+LAZY_OK = {"caffe2ss.models.registry": "discovers the model families by import on first use",
+           "caffe2ss.converter.backends.torch": "imports its torch half (.runtime) on first "
+           "use of run/load_converted, so a .safetensors is converted without torch"}
 
 
 def test_function_level_imports_are_only_lazy_framework_imports():

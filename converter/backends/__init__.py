@@ -32,20 +32,27 @@ BACKENDS = {
 }
 
 
-def get_backend(name: str):
-    """Import a backend; a missing framework becomes a CaffeError naming the extra."""
+def get_backend(name: str, *, framework: bool = True):
+    """Import a backend; a missing framework becomes a CaffeError naming the extra.
+
+    ``framework=False`` imports the backend module alone, for work that needs less
+    than the framework: ``convert --to torch --format safetensors`` writes with numpy
+    (the torch backend imports torch on first use of ``run``/``load_converted``), and
+    ``convert --to onnx`` needs ``onnx`` but not onnxruntime.
+    """
     if name not in BACKENDS:
         raise CaffeError(f"unknown framework '{name}'; choose from {', '.join(BACKENDS)}",
                          field="framework")
-    module, extra, framework = BACKENDS[name]
-    if framework == "tensorflow":
+    module, extra, fw = BACKENDS[name]
+    if fw == "tensorflow":
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TF's C++ INFO/ERROR lines
     try:
-        with _quiet_stderr(framework == "tensorflow"):
-            importlib.import_module(framework)
+        with _quiet_stderr(fw == "tensorflow"):
+            if framework:
+                importlib.import_module(fw)
             return importlib.import_module(module)
     except ImportError as e:  # the framework, or a package of the same extra (h5py, onnx)
-        missing = (e.name or framework).split(".")[0]
+        missing = (e.name or fw).split(".")[0]
         if missing.startswith("caffe2ss"):
             raise
         raise CaffeError(f"{missing} is not installed; install it with "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..backends import ONNX_DEFAULT_OPSET, get_backend
 from ..errors import CaffeError, printable
+from ..hashing import hash_soon
 from ..outpaths import check_outputs
 from ..reader.load import load
 from ..reader.weights import check_weights
@@ -74,7 +75,13 @@ def run(args) -> int:
     """Convert and print the written paths, the notes and the effective input shape."""
     check_options(args)
     refuse_converted(args.model, "convert")
-    backend = get_backend(args.to)
+    for source in (args.model, args.prototxt):  # sha256 for the sidecar, on another core
+        if source is not None:                  # while the framework is imported
+            hash_soon(source)
+    # only what writing needs: torch for a .pt (a .safetensors is written with numpy),
+    # onnx but not onnxruntime, TF for TF
+    backend = get_backend(args.to, framework={"torch": args.format != "safetensors",
+                                              "tf": True, "onnx": False}[args.to])
     check_outputs(args.to, Path(args.output), [args.model, args.prototxt])
     steps = Steps(json_mode=False)
     steps.start(f"read {args.model}", args.model)

@@ -36,8 +36,12 @@ EPILOG = """examples:
 COMMANDS = ("inspect", "convert", "parity", "eval", "infer", "demo", "models", "train")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one subparser per module of :data:`COMMANDS`."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with one subparser per module of :data:`COMMANDS`.
+
+    ``only``: build just that command's subparser (what :func:`main` does when the
+    command line starts with it), so ``convert`` imports no other command's modules.
+    """
     parser = argparse.ArgumentParser(
         prog="caffe2ss", description="Read Caffe models without Caffe; convert them to "
         "PyTorch, TensorFlow and ONNX with Caffe-exact semantics, and prove it.",
@@ -46,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"caffe2ss {version()}",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = _command(name)
         p = sub.add_parser(name, help=module.HELP, description=module.HELP,
                            epilog=epilog(module.EXAMPLES), formatter_class=HelpFormatter)
@@ -74,7 +78,9 @@ def _command(name: str):
 
 def main(argv=None) -> int:
     """Entry point of the ``caffe2ss`` console script."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    only = argv[0] if argv and argv[0] in COMMANDS else None  # else: the full parser
+    args = build_parser(only).parse_args(argv)
     try:
         with limited(args.max_memory):
             return _command(args.command).run(args)

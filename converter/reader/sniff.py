@@ -1,11 +1,11 @@
 """Open Caffe files and tell a text prototxt from a binary caffemodel (by content)."""
 from __future__ import annotations
 
-import mmap
 import os
 import re
 
 from ..errors import CaffeError
+from ..pages import map_read_only
 
 _HEAD = 4096
 #: bytes that never occur in a text prototxt (C0 controls except \t \n \v \f \r, DEL)
@@ -28,7 +28,8 @@ def read_text(path) -> bytes:
 
 
 def map_file(path):
-    """Memory-map ``path`` read-only (small files are read instead)."""
+    """Memory-map ``path`` read-only (small files are read instead); the map is a
+    :class:`..pages.ReadOnlyMap`, so writers may drop its pages (:func:`..pages.trimmed`)."""
     try:
         size = os.path.getsize(path)
         if size == 0:
@@ -36,7 +37,7 @@ def map_file(path):
         with open(path, "rb") as f:
             if size < 1 << 16:
                 return f.read()
-            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            return map_read_only(f.fileno())
     except OSError as e:
         raise CaffeError(f"cannot read: {e.strerror}", file=path) from None
 

@@ -17,17 +17,20 @@ import numpy as np
 import onnx
 
 from caffe2ss.converter.errors import CaffeError
-from caffe2ss.converter.fileio import write_bytes_atomic, write_json_atomic
+from caffe2ss.converter.fileio import atomic_path, write_json_atomic
 from caffe2ss.converter.provenance import provenance, sidecar_path
 from caffe2ss.converter.generation import fingerprint
+from caffe2ss.converter.hashing import hash_soon
+from caffe2ss.converter.pages import trimmed
 from caffe2ss.converter.memplan import check_memory
 from caffe2ss.converter.outpaths import check_outputs
 from caffe2ss.converter.sidecar_schema import parse_json, validate_sidecar
 
-from .export import DEFAULT_OPSET, build_model
+from . import stream
+from .export import DEFAULT_OPSET, build_model, metadata_props
 from .postprocess import apply as _postprocess, describe, postprocess_layers
 from .registry import CONVERTERS, POSTPROCESS
-from .untrusted import load_untrusted
+from .untrusted import EXTERNAL_KEY, external_file, load_untrusted
 from caffe2ss.converter import load_definition
 
 #: Caffe layer types with a registered ONNX converter, or run after the graph in numpy
@@ -90,11 +93,15 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
 
 
 def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
-            opset: int = DEFAULT_OPSET, **options) -> list[Path]:
+            opset: int = DEFAULT_OPSET, external_threshold: int = stream.EXTERNAL_THRESHOLD,
+            **options) -> list[Path]:
     """Write ``out`` (an ONNX model, checked with ``full_check``) and ``out.json``.
 
     ``input_shape``: N,C,H,W (default: the declared input shape); ``dynamic_hw``:
     symbolic height and width (fully convolutional nets only); ``opset``: 13 and up.
+    The weights are streamed from the caffemodel's memory map (:mod:`.stream`); a model
+    of ``external_threshold`` bytes or more (default: just under protobuf's 2 GiB
+    limit) keeps them in ``<out>.data`` next to it (ONNX external data), also returned.
     """
     unknown = sorted(k for k, v in options.items() if v not in (None, False))
     if unknown:
@@ -102,23 +109,54 @@ def convert(net, out, *, input_shape=None, dynamic_hw: bool = False,
                          field=unknown[0])
     out = Path(out)
     check_outputs("onnx", out, net.source.values())
+    for source in net.source.values():
+        hash_soon(source)  # the metadata and the sidecar wait for it, after the weights
     shapes = _input_shapes(net, input_shape)
-    model, outputs = build_model(net, shapes, dynamic_hw=dynamic_hw, opset=opset)
-    onnx.checker.check_model(model, full_check=True)
-    data = model.SerializeToString(deterministic=True)
+    raw: dict = {}
+    model, outputs = build_model(net, shapes, dynamic_hw=dynamic_hw, opset=opset,
+                                 metadata=False, raw=raw)
+    onnx.checker.check_model(stream.checkable(model, raw), full_check=True)
     layer_map = {}
     for init in model.graph.initializer:
         layer_map.setdefault(init.name.rsplit("/", 1)[0], []).append(init.name)
+    data = out.with_name(stream.data_name(out.name))
+    external = {}
+    with trimmed(list(raw.values())):
+        if stream.size(model, raw) >= external_threshold:
+            with atomic_path(data) as tmp, open(tmp, "wb") as f:
+                stream.write_external(f, model, raw, data.name)
+                f.flush()
+                external = {"file": data.name, **fingerprint(tmp)}
+            raw = {}
+
+        def finish(m):  # after the weights: the provenance record (the source's hash)
+            props = metadata_props(net, net.resolve_input_shapes(shapes), dynamic_hw,
+                                   list(outputs.values()))
+            if external:
+                props[EXTERNAL_KEY] = json.dumps(external, sort_keys=True)
+            onnx.helper.set_model_props(m, props)
+
+        try:
+            with atomic_path(out) as tmp, open(tmp, "wb") as f:
+                stream.write_inline(f, model, raw, finish)
+        except BaseException:
+            if external:
+                data.unlink(missing_ok=True)
+            raise
     side = provenance(net, "onnx", {l.name: layer_map.get(l.name, []) for l in net.param_layers()},
                       next(iter(net.resolve_input_shapes(shapes).values()), None))
     side.update(opset=opset, dynamic_hw=bool(dynamic_hw), outputs=list(outputs.values()))
     if describe(net):
         side["postprocess"] = describe(net)  # run after the graph by caffe2ss (numpy)
+    written = [out] + ([data] if external else [])
+    if external:
+        side["external_data"] = data.name
+    side["fingerprints"] = {p.name: fingerprint(p) for p in written}  # the sidecar: last
     sidecar = sidecar_path(out)
-    write_bytes_atomic(out, data)
-    side["fingerprints"] = {out.name: fingerprint(out)}  # the sidecar is written last
     write_json_atomic(sidecar, side)
-    return [out, sidecar]
+    if not external and data.is_file() and not data.is_symlink():
+        data.unlink()  # the weights of an earlier conversion to this name: now inline
+    return written + [sidecar]
 
 
 def _input_shapes(net, input_shape) -> dict:
@@ -148,7 +186,9 @@ def load_converted(path):
         raise CaffeError("the ONNX metadata 'outputs' must be a list of blob names; convert "
                          "again with caffe2ss", file=path, field="outputs")
     net = load_definition(meta["definition"], meta["fork"])
-    sess = _session(model.SerializeToString(), optimize=True)
+    # external data (checked by load_untrusted): onnxruntime reads it next to the path
+    sess = _session(str(path) if external_file(model) else model.SerializeToString(),
+                    optimize=True)
     declared = {i.name: i.shape for i in sess.get_inputs()}
     out_names = [o.name for o in sess.get_outputs()]
     blobs = outputs or out_names

@@ -36,19 +36,22 @@ def check_opset(opset) -> int:
 
 
 def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
-                opset: int = DEFAULT_OPSET, expose_blobs: bool = False, metadata: bool = True):
+                opset: int = DEFAULT_OPSET, expose_blobs: bool = False, metadata: bool = True,
+                raw: dict | None = None):
     """Return ``(model, outputs)``: the ONNX model and {graph output name: Caffe blob}.
 
     ``input_shapes`` fixes the export size (with ``dynamic_hw`` H and W are symbolic
     and the size is only used to check the net). ``expose_blobs`` makes every Caffe
-    blob (its final value) a graph output, for layer-by-layer parity.
+    blob (its final value) a graph output, for layer-by-layer parity. ``raw`` (a dict):
+    the large initializers are left without data and their arrays put there (see
+    :class:`.graph.Graph`); :mod:`.stream` writes such a model, of any size.
     """
     opset = check_opset(opset)
     shapes = net.resolve_input_shapes(input_shapes)
     top_shapes = net.top_shapes(shapes)  # Caffe's shapes; also checks every weight blob
     blob_shape = _check_layers(net, shapes, top_shapes)
     probe = probe_shapes(net, shapes) if dynamic_hw else None
-    g = Graph(opset, dynamic=dynamic_hw)
+    g = Graph(opset, dynamic=dynamic_hw, raw=raw)
     g.reserve(net.blob_names())
     values = {}
     inputs = []
@@ -74,9 +77,9 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
         producer_version=_version(),
         ir_version=helper.find_min_ir_version_for([helper.make_opsetid("", opset)]))
     if metadata:
-        meta = _metadata(net, shapes, dynamic_hw, list(outputs.values()))
+        meta = metadata_props(net, shapes, dynamic_hw, list(outputs.values()))
         helper.set_model_props(model, meta)
-    if model.ByteSize() >= 2**31:
+    if raw is None and model.ByteSize() >= 2**31:
         raise CaffeError("the ONNX model would exceed protobuf's 2 GiB limit; this "
                          "exporter writes single-file models only", field="out")
     return model, outputs
@@ -108,7 +111,7 @@ def _graph_name(net) -> str:
     return net.name or "caffe2ss"
 
 
-def _metadata(net, shapes, dynamic_hw, outputs) -> dict:
+def metadata_props(net, shapes, dynamic_hw, outputs) -> dict:
     """``metadata_props``: the provenance record (:mod:`caffe2ss.converter.provenance`)
     under its key, and its fields one by one (strings; others as JSON), plus the main
     file's ``sha256`` and the export's ``input_shapes`` -- what ``load_converted`` reads

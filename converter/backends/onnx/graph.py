@@ -15,17 +15,25 @@ from .dims import Dim
 FLOAT = TensorProto.FLOAT
 
 
+#: Initializers at least this large are left for the writer when ``raw`` is given.
+RAW_MIN_BYTES = 1 << 12
+
+
 class Graph:
     """Nodes, initializers and unique names; sizes as :class:`~.dims.Dim`.
 
     Args:
         opset: the default-domain opset the nodes are written for.
         dynamic: True when H and W are symbolic (sizes are then computed in-graph).
+        raw: if a dict, initializers of :data:`RAW_MIN_BYTES` or more are added without
+            their data (name, type and dims only) and their arrays (views, not copies)
+            go into ``raw`` by name, for :mod:`.stream` to write straight to the file.
     """
 
-    def __init__(self, opset: int, dynamic: bool = False):
+    def __init__(self, opset: int, dynamic: bool = False, raw: dict | None = None):
         self.opset = opset
         self.dynamic = dynamic
+        self.raw = raw
         self.nodes: list = []
         self.inits: list = []
         #: ONNX value name -> static shape at the export size (ranks never change)
@@ -51,10 +59,16 @@ class Graph:
 
     # ------------------------------------------------------------------ nodes
     def const(self, hint: str, array, dtype=np.float32) -> str:
-        """Add an initializer (a copy of ``array``) and return its name."""
+        """Add an initializer (a copy of ``array``, or, see ``raw``, the array itself)
+        and return its name."""
         name = self.fresh(f"{self.scope}/{hint}" if self.scope else hint)
-        arr = np.ascontiguousarray(np.asarray(array, dtype=dtype))
-        self.inits.append(numpy_helper.from_array(arr, name))
+        arr = np.asarray(array, dtype=dtype)
+        if self.raw is not None and arr.nbytes >= RAW_MIN_BYTES:
+            self.raw[name] = arr
+            self.inits.append(TensorProto(name=name, dims=arr.shape,
+                                          data_type=helper.np_dtype_to_tensor_dtype(arr.dtype)))
+            return name
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
     def ints(self, values, hint: str = "shape") -> str:

@@ -3,15 +3,23 @@
 One streaming pass: the checkpoint is saved in shards of at most :data:`SHARD_BYTES`
 (a larger variable is stored as slices along its first axis, as TF stores partitioned
 variables) and merged; each piece is transposed once and also written into its h5
-dataset. Converting a 500 MB caffemodel so needs about one shard of memory (twice)
-beyond the memory-mapped weights.
+dataset. Converting a 500 MB caffemodel so needs about one shard of memory beyond the
+memory-mapped weights (whose pages :func:`...pages.trimmed` keeps out of the RSS). The files' sha256 (for the sidecar) are computed in
+a helper thread as each file is complete, while the next is written.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-#: bytes of tensors handed to one SaveV2 call (one ``.data-NNNNN-of-NNNNN`` file)
-SHARD_BYTES = 1 << 27
+from ...hashing import FinishedFiles
+from .tensors import contiguous, eager
+
+#: bytes of tensors handed to one SaveV2 call (one ``.data-NNNNN-of-NNNNN`` file): the
+#: memory a conversion holds beyond the framework (64 MiB: TF itself is ~590 MB resident,
+#: so a 538 MB model converts within 1.5x its size)
+SHARD_BYTES = 1 << 26
 #: TF's checkpoint key of a variable: object path + this suffix
 KEY_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
@@ -88,24 +96,30 @@ def _h5_datasets(f, variables: dict, attrs: dict) -> dict:
     return out
 
 
-def write_weights(prefix, h5_path, variables: dict, attrs: dict) -> None:
-    """Write ``prefix.index`` + ``prefix.data-*`` (checkpoint) and ``h5_path`` in one pass.
+def write_weights(prefix, h5_path, variables: dict, attrs: dict,
+                  copied=lambda: None) -> dict[str, str]:
+    """Write ``prefix.index`` + ``prefix.data-*`` (checkpoint) and ``h5_path`` in one pass;
+    return the sha256 of each file written (by name), hashed in a helper thread as each
+    one is complete.
 
     ``variables``: caffe layer -> {variable name: TF-layout array (may be a view)};
     ``attrs``: caffe layer -> model attribute (the h5 group). Each piece is made
-    contiguous (the layout transpose) once and written to both files.
+    contiguous (the layout transpose) once and written to both files; ``copied()`` is
+    called after each copy (the caller drops the source pages it read).
     """
     import h5py
     import tensorflow as tf
 
     shards = _shards(variables)
     tmp = [f"{prefix}_temp/part-{i:05d}-of-{len(shards):05d}" for i in range(len(shards))]
+    hashes = FinishedFiles()
     with h5py.File(h5_path, "w") as f:
         datasets = _h5_datasets(f, variables, attrs)
         for i, (part, shard) in enumerate(zip(tmp, shards)):
             names, specs, tensors = [], [], []
             for layer, var, start, piece in shard:
-                arr = np.ascontiguousarray(piece, dtype=np.float32)
+                arr = contiguous(piece)
+                copied()
                 ds = datasets[layer, var]
                 if start is None:
                     ds[...] = arr
@@ -113,7 +127,7 @@ def write_weights(prefix, h5_path, variables: dict, attrs: dict) -> None:
                     ds[start:start + arr.shape[0]] = arr
                 names.append(checkpoint_key(layer, var))
                 specs.append(_spec(variables[layer][var], start, arr))
-                tensors.append(tf.constant(arr))
+                tensors.append(eager(arr))
                 del arr
             if i == len(shards) - 1:
                 names, specs = names + [GRAPH_KEY], specs + [""]
@@ -121,5 +135,11 @@ def write_weights(prefix, h5_path, variables: dict, attrs: dict) -> None:
             tf.raw_ops.SaveV2(prefix=part, tensor_names=names, shape_and_slices=specs,
                               tensors=tensors)
             del tensors
+            # MergeV2Checkpoints renames this shard's data file to the merged name
+            hashes.add(f"{Path(prefix).name}.data-{i:05d}-of-{len(shards):05d}",
+                       f"{part}.data-00000-of-00001")
+    hashes.add(Path(h5_path).name, h5_path)
     tf.raw_ops.MergeV2Checkpoints(checkpoint_prefixes=tmp, destination_prefix=str(prefix),
                                   delete_old_dirs=True)
+    hashes.add(Path(prefix).name + ".index", f"{prefix}.index")
+    return hashes.digests()

@@ -28,6 +28,8 @@ from ... import fileio
 from ...provenance import provenance, sidecar_path
 from ...errors import CaffeError
 from ...generation import clean_stale, fingerprint, tmp_prefix
+from ...hashing import hash_soon
+from ...pages import trimmed
 from ...outpaths import TF_SUFFIXES as SUFFIXES, check_outputs, tf_stem as stem  # noqa: F401
 from ...reader.weights import check_weights
 from ....models.tf.rebuild import convert_net, input_shapes
@@ -62,15 +64,20 @@ def convert(net, out, *, input_shape=None, saved_model: bool = False, **options)
     variables = {k: t.weights for k, t in tf_layers.items() if t.weights}
     attrs = attr_names([l.name for l in net.layers])
     clean_stale(base.parent, base.name)  # temporaries of an earlier, killed run
+    for source in net.source.values():
+        hash_soon(source)  # the sidecar waits for it, after the weights
     tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix(base.name), dir=base.parent))
     try:
-        write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"), variables, attrs)
+        with trimmed([a for vs in variables.values() for a in vs.values()]) as drop:
+            hashes = write_weights(tmp / base.name, tmp / (base.name + ".weights.h5"),
+                                   variables, attrs, copied=drop)
         signature = None
         if saved_model:
             signature = savedmodel.write_saved_model(tmp / (base.name + ".savedmodel"), net,
                                                      shapes_in)
         written = sorted(tmp.iterdir())
-        side = sidecar(net, variables, attrs, input_shape, shapes_in, written, signature)
+        side = sidecar(net, variables, attrs, input_shape, shapes_in, written, signature,
+                       hashes)
         fileio.write_json_atomic(sidecar_path(tmp / base.name), side)
         finals = [base.parent / p.name for p in written] + [sidecar_path(base)]
         for final in finals:
@@ -92,8 +99,11 @@ def _replace(src: Path, dst: Path) -> None:
         os.replace(src, dst)
 
 
-def sidecar(net, variables, attrs, given, shapes_in, written, signature) -> dict:
-    """The provenance sidecar, with the TF file hashes, names and layouts."""
+def sidecar(net, variables, attrs, given, shapes_in, written, signature,
+            hashes: dict | None = None) -> dict:
+    """The provenance sidecar, with the TF file hashes (``hashes``: those already
+    computed, by file name), names and layouts."""
+    hashes = hashes or {}
     names = {k: [f"{k}/{v}" for v in vs] for k, vs in variables.items()}
     name = next(iter(net.inputs))
     known = given if given is not None and not isinstance(given, dict) else \
@@ -104,7 +114,8 @@ def sidecar(net, variables, attrs, given, shapes_in, written, signature) -> dict
     side["input"]["shape_order"] = "NCHW (Caffe's); the TF model takes NHWC"
     side["tf"] = {
         "build_shape": list(shapes_in[name]),  # the shape the variables were sized at
-        "files": {p.name: fileio.sha256(p) for p in written if p.is_file()},
+        "files": {p.name: hashes.get(p.name) or fileio.sha256(p)
+                  for p in written if p.is_file()},
         "saved_model": next((p.name for p in written if p.is_dir()), None),
         "serving_signature": signature,
         "checkpoint_keys": {f"{k}/{v}": checkpoint_key(k, v)

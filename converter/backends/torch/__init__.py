@@ -1,72 +1,42 @@
 """PyTorch backend (needs the `torch` extra): run, convert and reload Caffe nets.
 
 The contract is in :mod:`caffe2ss.converter.backends`. The rebuild is
-:class:`caffe2ss.models.torch.generic.CaffeNet`; the per-type builders live in this
-package, one file per layer family; the state_dict layout is in :mod:`.export`.
+:class:`caffe2ss.models.torch.generic.CaffeNet`; the state_dict layout is in
+:mod:`.export`. ``run``, ``load_converted``, ``dense_crf`` and ``SUPPORTED_TYPES`` live
+in :mod:`.runtime` and are imported (with torch) on first use: :func:`convert` needs
+torch only for ``.pt`` (``torch.save``); a ``.safetensors`` is written without it.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from ....models.torch.crf import dense_crf_numpy
-from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...fileio import write_json_atomic
-from ...gcpause import gc_paused
-from ...provenance import provenance, sidecar_path
-from ...generation import fingerprint, verify_set
-from ...memplan import check_memory
+from ...generation import fingerprint
+from ...hashing import hash_soon
 from ...outpaths import check_outputs
-from ...sidecar_schema import read_sidecar
-from ...weightcheck import check_weights_without_input
+from ...provenance import provenance, sidecar_path
 from ...reader.weights import check_weights
+from ...weightcheck import check_weights_without_input
 from . import export
-from ....models.torch.builders import BUILDERS
-from ...reader.load import load_definition
 
-#: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).
-SUPPORTED_TYPES = set(BUILDERS)
+#: the names :mod:`.runtime` provides (torch is imported when one is first used)
+_RUNTIME = ("run", "load_converted", "dense_crf", "SUPPORTED_TYPES")
 
 
-def _arrays(net, inputs: dict) -> dict:
-    """Validated float32 inputs; Caffe's shape checks run first (CaffeError on a bad size)."""
-    missing = [k for k in net.inputs if k not in inputs]
-    if missing:
-        raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
-    arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
-    # shape inference (also resolves strict_dim) and the memory plan, before any work
-    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")
-    return arrays
+def __getattr__(name: str):
+    if name in _RUNTIME:
+        from . import runtime
 
-
-def _forward(model: CaffeNet, net, arrays: dict, blobs: bool) -> dict:
-    with torch.no_grad():
-        out = model({k: torch.from_numpy(a) for k, a in arrays.items()}, return_blobs=blobs)
-    if not blobs:
-        out = out if isinstance(out, dict) else {net.outputs()[0]: out}
-    names = net.blob_names() if blobs else net.outputs()
-    return {k: out[k].numpy() for k in names if k in out}
-
-
-@gc_paused()
-def run(net, inputs: dict, *, blobs: bool = False) -> dict:
-    """Run the rebuilt net on NCHW float32 numpy inputs of any spatial size.
-
-    Returns every blob by Caffe name (final value of in-place blobs) when ``blobs``,
-    else the net's outputs, as float32 numpy arrays.
-    """
-    check_weights(net)
-    arrays = _arrays(net, inputs)
-    return _forward(CaffeNet(net), net, arrays, blobs)
+        return getattr(runtime, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]:
     """Write the state_dict (``.pt``, or ``format="safetensors"``) and its JSON sidecar.
 
     Raises CaffeError (before writing anything) if a weighted layer has no weights.
+    The sources are hashed in a background thread while the weights are written.
     """
     unknown = sorted(k for k, v in options.items() if v not in (None, False))
     if unknown:
@@ -74,15 +44,22 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
     check_weights(net)
     out = Path(out)
     check_outputs("torch", out, net.source.values())
+    for source in net.source.values():
+        hash_soon(source)  # provenance() waits for it
     fmt = format or ("safetensors" if out.suffix == ".safetensors" else "pt")
     name = next(iter(net.inputs), None)
     if input_shape is not None or all(s is not None for s in net.inputs.values()):
         net.infer_shapes({name: tuple(input_shape)} if input_shape else None)
     else:  # no input size known: still check every weight shape
         check_weights_without_input(net)
-    state = export.state_dict(net)
-    meta = provenance(net, "torch", export.layer_map(net), input_shape)
-    digest = export.write(state, out, fmt, meta)
+    arrays = export.arrays(net)
+    layers = export.layer_map(net)
+    if fmt == "safetensors":  # the record goes into the header, before the data
+        meta = provenance(net, "torch", layers, input_shape)
+        digest = export.write(arrays, out, fmt, meta)
+    else:  # the sources' hashes finish while the file is written
+        digest = export.write(arrays, out, fmt)
+        meta = provenance(net, "torch", layers, input_shape)
     meta["weights"] = {"file": out.name, "format": fmt, "sha256": digest}
     meta["fingerprints"] = {out.name: fingerprint(out)}  # checked by load_converted
     side = sidecar_path(out)
@@ -92,29 +69,3 @@ def convert(net, out, *, input_shape=None, format=None, **options) -> list[Path]
         out.unlink(missing_ok=True)
         raise
     return [out, side]
-
-
-def load_converted(path):
-    """Rebuild from a converted file (or its ``.json`` sidecar): ``(net, runner)``."""
-    path = Path(path)
-    if path.suffix == ".json":
-        path = path.with_name(path.name[:-5])
-    side = sidecar_path(path)
-    if not side.exists():
-        raise CaffeError("no provenance sidecar; it must sit next to the weights as "
-                         "<weights>.json", file=side)
-    meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
-    verify_set(meta, side.parent, side)  # the weights are the sidecar's generation
-    net = load_definition(meta["definition"], meta["fork"])
-    fmt = meta.get("weights", {}).get("format") or \
-        ("safetensors" if path.suffix == ".safetensors" else "pt")
-    export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))
-    model = CaffeNet(net)
-    return net, lambda inputs: _forward(model, net, _arrays(net, inputs), False)
-
-
-def dense_crf(logits: np.ndarray, images, params) -> np.ndarray:
-    """DeepLab's dense CRF (``--crf``) on numpy logits (N, C, H, W) and RGB uint8 images:
-    Q (N, C, H, W), on CUDA when available. Used for every framework's logits."""
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    return dense_crf_numpy(logits, images, params, device=device)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import CaffeError
-from ...fileio import atomic_path, deferred_interrupt, sha256
+from ...fileio import atomic_path, deferred_interrupt
+from ...hashing import HashingWriter
+from ...pages import trimmed
 from ...provenance import as_metadata
 from ...layers import SPECS
 from ....models.naming import module_keys
-from ....models.torch.builders import weights
 from . import stheader
 
 FORMATS = ("pt", "safetensors")
@@ -37,58 +38,79 @@ def layer_map(net) -> dict[str, list[str]]:
             for l in net.layers if l.name in keys}
 
 
-def state_dict(net) -> dict:
-    """The converted state_dict, built from the layers' blobs without copying them
-    (tensors may view a memory-mapped caffemodel: read-only, fine for saving).
+def arrays(net) -> dict:
+    """The converted state_dict as float32 numpy arrays, in key order, without copying
+    the layers' blobs (views of a memory-mapped caffemodel stay views: read-only).
 
-    Equals ``CaffeNet(net).state_dict()``; raises CaffeError naming a weighted layer
-    that has no weights.
+    Raises CaffeError naming a weighted layer that has no weights.
     """
+    out, keys = {}, module_keys(net)
+    for layer in net.layers:
+        if layer.name not in keys:
+            continue
+        spec = SPECS[layer.type]
+        n = spec.n_blobs(layer.params)
+        if len(layer.blobs) < n:
+            raise CaffeError(f"{layer.type} layer has {len(layer.blobs)} weight blobs, needs "
+                             f"{n}: the weights are missing; pass the .caffemodel that holds "
+                             "them, with a layer of the same name", layer=layer.name,
+                             field="blobs")
+        for name, blob in zip(param_names(layer), spec.export_blobs(list(layer.blobs[:n]))):
+            # (reshape: ascontiguousarray turns a 0-axis blob, a shared scale, into 1-D)
+            out[f"{keys[layer.name]}.{name}"] = np.ascontiguousarray(
+                blob, dtype=np.float32).reshape(np.shape(blob))
+    return out
+
+
+def state_dict(net) -> dict:
+    """The converted state_dict (torch tensors viewing :func:`arrays`: read-only views
+    of a memory-mapped caffemodel are fine for saving). Equals
+    ``CaffeNet(net).state_dict()``; raises CaffeError naming a weighted layer that has
+    no weights."""
+    return _tensors(arrays(net))
+
+
+def _tensors(state: dict) -> dict:
     import warnings
 
     import torch
 
-    state, keys = {}, module_keys(net)
-    for layer in net.layers:
-        if layer.name not in keys:
-            continue
-        names = param_names(layer)
-        spec = SPECS[layer.type]
-        blobs = spec.export_blobs(weights(layer, spec.n_blobs(layer.params)))
-        for name, blob in zip(names, blobs):
-            with warnings.catch_warnings():  # a read-only mmap view is only read here
-                warnings.simplefilter("ignore", UserWarning)
-                # (reshape: ascontiguousarray turns a 0-axis blob, a shared scale, into 1-D)
-                t = torch.from_numpy(np.ascontiguousarray(blob, dtype=np.float32)
-                                     .reshape(np.shape(blob)))
-            state[f"{keys[layer.name]}.{name}"] = t
-    return state
+    with warnings.catch_warnings():  # a read-only mmap view is only read here
+        warnings.simplefilter("ignore", UserWarning)
+        return {k: v.detach() if isinstance(v, torch.Tensor) else torch.from_numpy(v)
+                for k, v in state.items()}
 
 
 def write(state: dict, out, fmt: str, record: dict | None = None) -> str:
-    """Write ``state`` atomically as ``pt`` or ``safetensors``; return its sha256.
+    """Write ``state`` (name -> numpy array or tensor) atomically as ``pt`` or
+    ``safetensors``; return the file's sha256, computed while it is written.
 
-    A safetensors header also holds the provenance ``record`` (:mod:`...provenance`).
+    A safetensors header also holds the provenance ``record`` (:mod:`...provenance`);
+    it is written by :mod:`.stheader` from numpy, without torch. The pages of a mapped
+    caffemodel are dropped from the RSS as they are written (:mod:`...pages`).
 
     ``torch.save`` is given an open file, so the archive's inner folder is always
     ``archive`` (with a path it would be the random temporary name): the same tensors
     give byte-identical files.
     """
-    import torch
-
     if fmt not in FORMATS:
         raise CaffeError(f"unknown torch format '{fmt}'; choose pt or safetensors",
                          field="format")
-    state = {k: v.detach() for k, v in state.items()}  # plain tensors, not Parameters
     with atomic_path(out) as tmp, deferred_interrupt():  # Ctrl-C: after the write
-        if fmt == "pt":
-            with open(tmp, "wb") as f:
-                torch.save(state, f)
-        else:
-            meta = {"format": "pt", **(as_metadata(record) if record else {})}
-            stheader.save(state, tmp, meta)  # metadata keys sorted: same bytes each run
-        digest = sha256(tmp)
+        with HashingWriter(tmp) as f, trimmed(list(state.values())):
+            if fmt == "pt":
+                import torch
+
+                torch.save(_tensors(state), f)
+            else:
+                meta = {"format": "pt", **(as_metadata(record) if record else {})}
+                stheader.write(f, {k: _numpy(v) for k, v in state.items()}, meta)
+        digest = f.hexdigest()
     return digest
+
+
+def _numpy(v) -> np.ndarray:
+    return v if isinstance(v, np.ndarray) else v.detach().cpu().numpy()
 
 
 def read(path, fmt: str) -> dict:

@@ -1,0 +1,86 @@
+"""The torch half of the PyTorch backend: run the rebuild, reload a converted file, the
+dense CRF. Imported (with torch) by the package on first use of one of these names.
+
+The rebuild is :class:`caffe2ss.models.torch.generic.CaffeNet`; the per-type builders
+are in :mod:`caffe2ss.models.torch.builders`; the state_dict layout is in :mod:`.export`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ....models.torch.crf import dense_crf_numpy
+from ....models.torch.generic import CaffeNet
+from ...errors import CaffeError
+from ...gcpause import gc_paused
+from ...generation import verify_set
+from ...memplan import check_memory
+from ...provenance import sidecar_path
+from ...sidecar_schema import read_sidecar
+from ...reader.weights import check_weights
+from . import export
+from ....models.torch.builders import BUILDERS
+from ...reader.load import load_definition
+
+#: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).
+SUPPORTED_TYPES = set(BUILDERS)
+
+
+def _arrays(net, inputs: dict) -> dict:
+    """Validated float32 inputs; Caffe's shape checks run first (CaffeError on a bad size)."""
+    missing = [k for k in net.inputs if k not in inputs]
+    if missing:
+        raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
+    arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
+    # shape inference (also resolves strict_dim) and the memory plan, before any work
+    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")
+    return arrays
+
+
+def _forward(model: CaffeNet, net, arrays: dict, blobs: bool) -> dict:
+    with torch.no_grad():
+        out = model({k: torch.from_numpy(a) for k, a in arrays.items()}, return_blobs=blobs)
+    if not blobs:
+        out = out if isinstance(out, dict) else {net.outputs()[0]: out}
+    names = net.blob_names() if blobs else net.outputs()
+    return {k: out[k].numpy() for k in names if k in out}
+
+
+@gc_paused()
+def run(net, inputs: dict, *, blobs: bool = False) -> dict:
+    """Run the rebuilt net on NCHW float32 numpy inputs of any spatial size.
+
+    Returns every blob by Caffe name (final value of in-place blobs) when ``blobs``,
+    else the net's outputs, as float32 numpy arrays.
+    """
+    check_weights(net)
+    arrays = _arrays(net, inputs)
+    return _forward(CaffeNet(net), net, arrays, blobs)
+
+
+def load_converted(path):
+    """Rebuild from a converted file (or its ``.json`` sidecar): ``(net, runner)``."""
+    path = Path(path)
+    if path.suffix == ".json":
+        path = path.with_name(path.name[:-5])
+    side = sidecar_path(path)
+    if not side.exists():
+        raise CaffeError("no provenance sidecar; it must sit next to the weights as "
+                         "<weights>.json", file=side)
+    meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
+    verify_set(meta, side.parent, side)  # the weights are the sidecar's generation
+    net = load_definition(meta["definition"], meta["fork"])
+    fmt = meta.get("weights", {}).get("format") or \
+        ("safetensors" if path.suffix == ".safetensors" else "pt")
+    export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))
+    model = CaffeNet(net)
+    return net, lambda inputs: _forward(model, net, _arrays(net, inputs), False)
+
+
+def dense_crf(logits: np.ndarray, images, params) -> np.ndarray:
+    """DeepLab's dense CRF (``--crf``) on numpy logits (N, C, H, W) and RGB uint8 images:
+    Q (N, C, H, W), on CUDA when available. Used for every framework's logits."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return dense_crf_numpy(logits, images, params, device=device)

@@ -143,7 +143,15 @@ def _declare(lib):
     lib.crf_meanfield.argtypes = [i64, i64, i32, fp, fp, i32, i32, ctypes.POINTER(vp),
                                   ctypes.POINTER(ctypes.c_float), i32]
     lib.crf_meanfield.restype = i32
+    lib.crf_build_info.restype = ctypes.c_char_p
     return lib
+
+
+def describe(kernel: str | None = None) -> str:
+    """The CPU path ``dense_crf`` takes, in words (e.g. for benchmark output)."""
+    if not use_c(kernel):
+        return "PyTorch lattice"
+    return f"C kernel ({library().crf_build_info().decode()})"
 
 
 class NativeLattice:

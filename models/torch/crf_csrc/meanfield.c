@@ -39,6 +39,21 @@ typedef struct {
     crf_lattice *const *lat;
 } job;
 
+/* How this build vectorises and threads (for benchmarks and bug reports). */
+const char *crf_build_info(void)
+{
+#ifdef _OPENMP
+#define CRF_THREADS "OpenMP"
+#else
+#define CRF_THREADS "one thread (no OpenMP)"
+#endif
+#ifdef __AVX__
+    return "AVX, 8 floats a vector, " CRF_THREADS;
+#else
+    return "4 floats a vector, " CRF_THREADS;
+#endif
+}
+
 /* count zeroed vectors, aligned for them (malloc only promises 16 bytes), or NULL. */
 static vecf *vec_alloc(int64_t count)
 {
@@ -87,21 +102,45 @@ INLINE void softmax_row(const vecf *e, vecf *out, const int nv)
     for (int v = 0; v < nv; v++) out[v] *= inv;
 }
 
+/* e += w * (the slice of res at pixel p), the d1 corners' offsets and weights given. */
+INLINE void slice(vecf *e, const vecf *res, const int32_t *off, const float *sw, float w,
+                  const int d1, const int nv)
+{
+    for (int r = 0; r < d1; r++) {
+        const vecf *in = res + (int64_t)off[r] * nv;
+        const float a = w * sw[r];
+        for (int j = 0; j < nv; j++) e[j] += a * in[j];
+    }
+}
+
+/* The pixel's q splatted onto part at its d1 corners with its barycentric weights. */
+INLINE void splat(vecf *part, const vecf *q, const int32_t *off, const float *bary,
+                  const int d1, const int nv)
+{
+    for (int r = 0; r < d1; r++) {
+        vecf *restrict o = part + (int64_t)off[r] * nv;
+        const float a = bary[r];
+        for (int j = 0; j < nv; j++) o[j] += a * q[j];
+    }
+}
+
 /* Pixel p: Q = softmax(x (+ the sliced messages res unless first)), then into keep if
- * given, else splatted onto this thread's partial sums part. */
+ * given, else splatted onto this thread's partial sums part. d + 1 is a constant for
+ * the usual lattices (d = 2: smoothness, 5: appearance), so the loops unroll. */
 INLINE void pixel(const job *J, vecf *const *res, vecf *const *part, int64_t p, int first,
                   vecf *keep, const int nv)
 {
     vecf e[nv], qrow[nv];
     memcpy(e, J->x + p * nv, sizeof e);
     for (int k = 0; k < J->nk && !first; k++) {
-        const int d1 = J->lat[k]->d + 1;
-        const int32_t *off = J->lat[k]->off + p * d1;
-        const float *sw = J->lat[k]->sw + p * d1;
-        for (int r = 0; r < d1; r++) {
-            const vecf *in = res[k] + (int64_t)off[r] * nv;
-            const float a = J->wk[k] * sw[r];
-            for (int j = 0; j < nv; j++) e[j] += a * in[j];
+        const crf_lattice *L = J->lat[k];
+        const int d1 = L->d + 1;
+        const int32_t *off = L->off + p * d1;
+        const float *sw = L->sw + p * d1;
+        switch (d1) {
+        case 3: slice(e, res[k], off, sw, J->wk[k], 3, nv); break;
+        case 6: slice(e, res[k], off, sw, J->wk[k], 6, nv); break;
+        default: slice(e, res[k], off, sw, J->wk[k], d1, nv);
         }
     }
     if (keep) {
@@ -110,13 +149,14 @@ INLINE void pixel(const job *J, vecf *const *res, vecf *const *part, int64_t p, 
     }
     softmax_row(e, qrow, nv);
     for (int k = 0; k < J->nk; k++) {
-        const int d1 = J->lat[k]->d + 1;
-        const int32_t *off = J->lat[k]->off + p * d1;
-        const float *bary = J->lat[k]->bary + p * d1;
-        for (int r = 0; r < d1; r++) {
-            vecf *restrict o = part[k] + (int64_t)off[r] * nv;
-            const float a = bary[r];
-            for (int j = 0; j < nv; j++) o[j] += a * qrow[j];
+        const crf_lattice *L = J->lat[k];
+        const int d1 = L->d + 1;
+        const int32_t *off = L->off + p * d1;
+        const float *bary = L->bary + p * d1;
+        switch (d1) {
+        case 3: splat(part[k], qrow, off, bary, 3, nv); break;
+        case 6: splat(part[k], qrow, off, bary, 6, nv); break;
+        default: splat(part[k], qrow, off, bary, d1, nv);
         }
     }
 }

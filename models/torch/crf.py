@@ -136,15 +136,15 @@ def _kernels(image: torch.Tensor, params: CRFParams) -> list:
 
 def _dense_crf_c(logits: torch.Tensor, image: torch.Tensor, params: CRFParams):
     """C path: image by image, the smoothness lattice shared."""
-    n, _, h, w = logits.shape
-    out = []
+    n, c, h, w = logits.shape
+    out = torch.empty(n, c, h, w)
     for i in range(n):
         kernels = []
         for key, feats, weight in _features(image[i:i + 1].cpu(), params):
             make = lambda f=feats: crf_native.NativeLattice(f.reshape(h, w, -1))  # noqa: E731
             kernels.append((_cached(key and key + ("c",), make), weight))
-        out.append(crf_native.meanfield(logits[i], kernels, params.iterations))
-    return torch.stack(out)
+        crf_native.meanfield(logits[i], kernels, params.iterations, out=out[i])
+    return out
 
 
 def _normalised(feats: torch.Tensor):

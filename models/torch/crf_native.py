@@ -185,10 +185,14 @@ class NativeLattice:
             self.ptr = None
 
 
-def meanfield(logits: torch.Tensor, kernels: list, iterations: int) -> torch.Tensor:
-    """Q (C, H, W) of one image's logits (C, H, W) over ``[(NativeLattice, weight)]``."""
+def meanfield(logits: torch.Tensor, kernels: list, iterations: int,
+              out: torch.Tensor | None = None) -> torch.Tensor:
+    """Q (C, H, W) of one image's logits (C, H, W) over ``[(NativeLattice, weight)]``,
+    into ``out`` (contiguous float32 CPU) if given."""
     x = logits.detach().to("cpu", torch.float32).contiguous()
-    q = torch.empty_like(x)
+    q = torch.empty_like(x) if out is None else out
+    if q.shape != x.shape or q.dtype != torch.float32 or not q.is_contiguous():
+        raise ValueError(f"out must be a contiguous float32 tensor of shape {tuple(x.shape)}")
     ptrs = (ctypes.c_void_p * len(kernels))(*[lat.ptr for lat, _ in kernels])
     weights = (ctypes.c_float * len(kernels))(*[w for _, w in kernels])
     lib = library()

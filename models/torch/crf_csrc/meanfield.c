@@ -2,12 +2,18 @@
  * path runs it: Q = softmax(x), then per iteration
  *     Q = softmax(x + sum_k w_k norm_k K_k Q),   K_k Q = slice(blur(splat(Q))).
  * One sweep over the pixels slices the messages, takes the softmax and splats the new Q
- * at once (each thread into its own partial sums, added up before the blur), so Q is only
- * stored after the last iteration. Pixels are swept in TILE x TILE tiles: a tile's pixels
- * share few lattice vertices, which then stay in cache. The blur computes
- * 2 v + v[n1] + v[n2] per direction (the 2^(d+1) is folded into the slice weights).
- * Pixel rows hold C rounded up to VW floats; padded classes carry the logit PAD_LOGIT, so
- * their Q is 0 and they add nothing to any message. Vertex row m stays zero ("absent").
+ * at once (each thread into its own partial sums), so Q is only stored after the last
+ * iteration. Pixels are swept in TILE x TILE tiles: a tile's pixels share few lattice
+ * vertices, which then stay in cache. The blur computes 2 v + v[n1] + v[n2] per
+ * direction (the 2^(d+1) is folded into the slice weights).
+ *
+ * Pixel rows hold C rounded up to VW floats; padded classes carry the logit PAD_LOGIT,
+ * so their Q is 0 and they add nothing to any message. Vertex values are kept in column
+ * segments of at most 16 floats (one cache line a vertex; C = 21: 16 + 8), each its own
+ * array: the blur of one lattice's segment is independent of all others, so threads
+ * take whole (lattice, segment) blurs and meet only twice an iteration (after the
+ * sweep, after the blur), which keeps them from waiting on each other on a busy machine.
+ * Vertex row m of every array stays zero ("absent").
  */
 #define _POSIX_C_SOURCE 200112L  /* posix_memalign */
 #include <stdlib.h>
@@ -23,16 +29,19 @@
 #else
 #define VW 4
 #endif
+#define SEG (16 / VW)   /* vectors per column segment: 64 bytes */
 typedef float vecf __attribute__((vector_size(4 * VW)));
 typedef int32_t veci __attribute__((vector_size(4 * VW)));
 
 #define PAD_LOGIT (-1e30f)
-#define VCHUNK 512  /* vertices per blur work item (dynamic: robust to a busy machine) */
 #define TILE CRF_TILE
+#define INLINE static inline __attribute__((always_inline))
+/* vectors in segment s of a row of nv */
+#define WIDTH(s, nv) (((s) + 1) * SEG <= (nv) ? SEG : (nv) - (s) * SEG)
 
 typedef struct {
     int64_t h, w;
-    int c, nv, nk;                 /* classes, vectors per pixel row, kernels */
+    int c, nv, nseg, nk;           /* classes, vectors a pixel row, segments, kernels */
     const float *logits, *wk;      /* (c, h w) planes; kernel weights */
     float *q;                      /* (c, h w) output */
     vecf *x;                       /* (h w, nv) padded logits */
@@ -54,7 +63,7 @@ const char *crf_build_info(void)
 #endif
 }
 
-/* count zeroed vectors, aligned for them (malloc only promises 16 bytes), or NULL. */
+/* count zeroed vectors, cache-line aligned, or NULL. */
 static vecf *vec_alloc(int64_t count)
 {
     void *p = NULL;
@@ -63,8 +72,6 @@ static vecf *vec_alloc(int64_t count)
 }
 
 /* exp(x) for x <= 0 (Cephes expf, relative error ~1e-7); 0 below -87. */
-#define INLINE static inline __attribute__((always_inline))
-
 INLINE vecf vexp(vecf x)
 {
     const vecf lo = (vecf){0} - 87.0f;
@@ -102,26 +109,10 @@ INLINE void softmax_row(const vecf *e, vecf *out, const int nv)
     for (int v = 0; v < nv; v++) out[v] *= inv;
 }
 
-/* e += w * (the slice of res at pixel p), the d1 corners' offsets and weights given. */
-INLINE void slice(vecf *e, const vecf *res, const int32_t *off, const float *sw, float w,
-                  const int d1, const int nv)
+/* Vector j of vertex v's row, stored as column segments seg[0..] of SEG vectors. */
+INLINE vecf *at(vecf *const *seg, int64_t v, int j, const int nv)
 {
-    for (int r = 0; r < d1; r++) {
-        const vecf *in = res + (int64_t)off[r] * nv;
-        const float a = w * sw[r];
-        for (int j = 0; j < nv; j++) e[j] += a * in[j];
-    }
-}
-
-/* The pixel's q splatted onto part at its d1 corners with its barycentric weights. */
-INLINE void splat(vecf *part, const vecf *q, const int32_t *off, const float *bary,
-                  const int d1, const int nv)
-{
-    for (int r = 0; r < d1; r++) {
-        vecf *restrict o = part + (int64_t)off[r] * nv;
-        const float a = bary[r];
-        for (int j = 0; j < nv; j++) o[j] += a * q[j];
-    }
+    return seg[j / SEG] + v * WIDTH(j / SEG, nv) + j % SEG;
 }
 
 /* Pixel p: Q = softmax(x (+ the sliced messages res unless first)), then into keep if
@@ -133,15 +124,13 @@ INLINE void pixel(const job *J, vecf *const *res, vecf *const *part, int64_t p, 
     vecf e[nv], qrow[nv];
     memcpy(e, J->x + p * nv, sizeof e);
     for (int k = 0; k < J->nk && !first; k++) {
-        const crf_lattice *L = J->lat[k];
-        const int d1 = L->d + 1;
-        const int32_t *off = L->off + p * d1;
-        const float *sw = L->sw + p * d1;
-        switch (d1) {
-        case 3: slice(e, res[k], off, sw, J->wk[k], 3, nv); break;
-        case 6: slice(e, res[k], off, sw, J->wk[k], 6, nv); break;
-        default: slice(e, res[k], off, sw, J->wk[k], d1, nv);
-        }
+        const int d1 = J->lat[k]->d + 1;
+        const int32_t *off = J->lat[k]->off + p * d1;
+        const float *sw = J->lat[k]->sw + p * d1;
+#define SLICE(D1) for (int r = 0; r < D1; r++) {                                  \
+            const float a = J->wk[k] * sw[r];                                      \
+            for (int j = 0; j < nv; j++) e[j] += a * *at(res + k * J->nseg, off[r], j, nv); }
+        switch (d1) { case 3: SLICE(3) break; case 6: SLICE(6) break; default: SLICE(d1) }
     }
     if (keep) {
         softmax_row(e, keep, nv);
@@ -149,15 +138,13 @@ INLINE void pixel(const job *J, vecf *const *res, vecf *const *part, int64_t p, 
     }
     softmax_row(e, qrow, nv);
     for (int k = 0; k < J->nk; k++) {
-        const crf_lattice *L = J->lat[k];
-        const int d1 = L->d + 1;
-        const int32_t *off = L->off + p * d1;
-        const float *bary = L->bary + p * d1;
-        switch (d1) {
-        case 3: splat(part[k], qrow, off, bary, 3, nv); break;
-        case 6: splat(part[k], qrow, off, bary, 6, nv); break;
-        default: splat(part[k], qrow, off, bary, d1, nv);
-        }
+        const int d1 = J->lat[k]->d + 1;
+        const int32_t *off = J->lat[k]->off + p * d1;
+        const float *bary = J->lat[k]->bary + p * d1;
+#define SPLAT(D1) for (int r = 0; r < D1; r++) {                                  \
+            const float a = bary[r];                                               \
+            for (int j = 0; j < nv; j++) *at(part + k * J->nseg, off[r], j, nv) += a * qrow[j]; }
+        switch (d1) { case 3: SPLAT(3) break; case 6: SPLAT(6) break; default: SPLAT(d1) }
     }
 }
 
@@ -200,58 +187,44 @@ static void sweep(const job *J, vecf *const *res, vecf *const *part, int first, 
     }
 }
 
-/* Blur every lattice along its d+1 directions, all lattices in each pass (one barrier a
- * pass); pass 0 reads the sum of the threads' splats, pass 1 zeroes them. res[k]: the
- * buffer holding lattice k's result. Inside a parallel region. */
-static void blur(const job *J, vecf *const *part, int nt, vecf *const *buf, vecf **res)
+/* Segment s (w vectors a vertex) of lattice L blurred along its d+1 directions: the
+ * first direction reads the sum of the nt threads' splats part[t] (then zeroed), the
+ * others ping-pong between a and b. Returns the buffer holding the result. */
+INLINE vecf *blur_w(const crf_lattice *L, vecf *const *part, int nt, vecf *a, vecf *b,
+                    const int w)
 {
-    const int nk = J->nk, nv = J->nv;
-    int64_t chunks[nk + 1];              /* VCHUNK vertices each, lattice after lattice */
-    vecf *src[nk + 1], *dst[nk + 1];
-    int maxd = 0;
-    chunks[0] = 0;
-    for (int k = 0; k < nk; k++) {
-        chunks[k + 1] = chunks[k] + (J->lat[k]->m + VCHUNK - 1) / VCHUNK;
-        maxd = J->lat[k]->d > maxd ? J->lat[k]->d : maxd;
-        src[k] = buf[2 * k + 1];
-        dst[k] = buf[2 * k];
-    }
-    for (int dir = 0; dir <= maxd; dir++) {
-        #pragma omp for schedule(dynamic, 1)
-        for (int64_t ch = 0; ch < chunks[nk]; ch++) {
-            int k = 0;
-            while (ch >= chunks[k + 1]) k++;
-            const crf_lattice *L = J->lat[k];
-            if (dir > L->d) continue;
-            const int64_t v0 = (ch - chunks[k]) * VCHUNK;
-            const int64_t v1 = v0 + VCHUNK < L->m ? v0 + VCHUNK : L->m;
-            const int32_t *n1 = L->nbr + 2 * dir * L->m, *n2 = n1 + L->m;
-            for (int64_t v = v0; v < v1; v++) {
-                const int64_t a = n1[v] * (int64_t)nv, b = n2[v] * (int64_t)nv, s = v * nv;
-                vecf *o = dst[k] + s;
-                if (dir == 0) {
-                    for (int j = 0; j < nv; j++) {
-                        vecf pa = part[k][a + j], pb = part[k][b + j], ps = part[k][s + j];
-                        for (int t = 1; t < nt; t++) {
-                            pa += part[t * nk + k][a + j];
-                            pb += part[t * nk + k][b + j];
-                            ps += part[t * nk + k][s + j];
-                        }
-                        o[j] = (pa + pb) + 2.0f * ps;
-                    }
-                } else {
-                    for (int j = 0; j < nv; j++)
-                        o[j] = (src[k][a + j] + src[k][b + j]) + 2.0f * src[k][s + j];
-                }
+    const int32_t *n1 = L->nbr, *n2 = n1 + L->m;
+    for (int64_t v = 0; v < L->m; v++)
+        for (int j = 0; j < w; j++) {
+            const int64_t i1 = n1[v] * (int64_t)w + j, i2 = n2[v] * (int64_t)w + j, i = v * w + j;
+            vecf s1 = part[0][i1], s2 = part[0][i2], s = part[0][i];
+            for (int t = 1; t < nt; t++) {
+                s1 += part[t][i1];
+                s2 += part[t][i2];
+                s += part[t][i];
             }
-            if (dir == 1)
-                for (int t = 0; t < nt; t++)
-                    memset(part[t * nk + k] + v0 * nv, 0, sizeof(vecf) * nv * (v1 - v0));
+            a[i] = (s1 + s2) + 2.0f * s;
         }
-        for (int k = 0; k < nk; k++)
-            if (dir <= J->lat[k]->d) { vecf *t = src[k]; src[k] = dst[k]; dst[k] = t; }
+    for (int t = 0; t < nt; t++) memset(part[t], 0, sizeof(vecf) * w * L->m);
+    for (int dir = 1; dir <= L->d; dir++) {
+        n1 = L->nbr + 2 * dir * L->m, n2 = n1 + L->m;
+        for (int64_t v = 0; v < L->m; v++)
+            for (int j = 0; j < w; j++)
+                b[v * w + j] = (a[n1[v] * (int64_t)w + j] + a[n2[v] * (int64_t)w + j])
+                               + 2.0f * a[v * w + j];
+        vecf *t = a; a = b; b = t;
     }
-    for (int k = 0; k < nk; k++) res[k] = src[k];
+    return a;
+}
+
+static vecf *blur(const crf_lattice *L, vecf *const *part, int nt, vecf *a, vecf *b, int w)
+{
+    switch (w) {
+    case 1: return blur_w(L, part, nt, a, b, 1);
+    case 2: return blur_w(L, part, nt, a, b, 2);
+    case 4: return blur_w(L, part, nt, a, b, 4);
+    default: return blur_w(L, part, nt, a, b, w);
+    }
 }
 
 /* Q (c, h w) from logits (c, h w) (the planes of one NCHW image) after iters iterations
@@ -264,34 +237,51 @@ int crf_meanfield(int64_t h, int64_t w, int c, const float *logits, float *q, in
 #else
     const int nt = 1;
 #endif
-    const int nv = (c + VW - 1) / VW;
-    job J = {h, w, c, nv, nk, logits, wk, q, vec_alloc(h * w * nv), lat};
-    vecf *buf[2 * nk + 1], *part[nt * nk + 1];  /* blur ping-pong; each thread's splats */
-    int ok = J.x != NULL;
-    for (int k = 0; k < nk; k++)
+    const int nv = (c + VW - 1) / VW, nseg = (nv + SEG - 1) / SEG, items = nk * nseg;
+    job J = {h, w, c, nv, nseg, nk, logits, wk, q, vec_alloc(h * w * nv), lat};
+    /* per (lattice, segment) item: blur ping-pong, each thread's splats; result */
+    vecf *buf[2 * items + 1], *part[nt * items + 1], *res[items + 1];
+    int order[items + 1], ok = J.x != NULL;
+    for (int i = 0; i < items; i++) {
+        const int64_t size = (lat[i / nseg]->m + 1) * WIDTH(i % nseg, nv);
         for (int b = 0; b < 2 + nt; b++) {
-            vecf *a = vec_alloc((lat[k]->m + 1) * nv);
-            *(b < 2 ? &buf[2 * k + b] : &part[(b - 2) * nk + k]) = a;
+            vecf *a = vec_alloc(size);
+            *(b < 2 ? &buf[2 * i + b] : &part[(b - 2) * items + i]) = a;
             ok = ok && a;
+        }
+        order[i] = i;
+    }
+    for (int i = 1; i < items; i++)  /* the longest blurs first: the threads end together */
+        for (int j = i; j > 0; j--) {
+            const crf_lattice *A = lat[order[j] / nseg], *B = lat[order[j - 1] / nseg];
+            if ((A->d + 1) * A->m * WIDTH(order[j] % nseg, nv) <=
+                (B->d + 1) * B->m * WIDTH(order[j - 1] % nseg, nv)) break;
+            int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
         }
     if (ok) {
         #pragma omp parallel num_threads(nt)
         {
 #ifdef _OPENMP
-            vecf *const *mine = part + omp_get_thread_num() * nk;
+            vecf *const *mine = part + omp_get_thread_num() * items;
 #else
             vecf *const *mine = part;
 #endif
-            vecf *res[nk + 1];
             sweep(&J, res, mine, 1, iters == 0);
             for (int it = 0; it < iters; it++) {
-                blur(&J, part, nt, buf, res);
+                #pragma omp for schedule(dynamic, 1)
+                for (int o = 0; o < items; o++) {
+                    const int i = order[o];
+                    vecf *parts[nt];
+                    for (int t = 0; t < nt; t++) parts[t] = part[t * items + i];
+                    res[i] = blur(lat[i / nseg], parts, nt, buf[2 * i], buf[2 * i + 1],
+                                  WIDTH(i % nseg, nv));
+                }
                 sweep(&J, res, mine, 0, it == iters - 1);
             }
         }
     }
-    for (int k = 0; k < 2 * nk; k++) free(buf[k]);
-    for (int k = 0; k < nt * nk; k++) free(part[k]);
+    for (int i = 0; i < 2 * items; i++) free(buf[i]);
+    for (int i = 0; i < nt * items; i++) free(part[i]);
     free(J.x);
     return ok ? CRF_OK : CRF_NO_MEMORY;
 }

@@ -210,11 +210,11 @@ static int finish(crf_lattice *L, const int32_t *rem, const int32_t *rank, int n
                 nbr[(2 * j) * (int64_t)m + v] = lookup(&t, codes[v] + step, m);
                 nbr[(2 * j + 1) * (int64_t)m + v] = lookup(&t, codes[v] - step, m);
             }
-        /* K 1 as crf_lattice.Lattice.filter computes it: splat, (a + b) / 2 + v, slice */
+        /* K 1 as crf_lattice.Lattice.filter computes it: splat, (a + b) / 2 + v, slice;
+         * one value a vertex: one thread (no fork and join a direction) */
         for (int64_t e = 0; e < nc; e++) a[L->off[e]] += L->bary[e];   /* splat, in pixel order */
         for (int j = 0; j < d1; j++) {
             const int32_t *n1 = nbr + 2 * j * (int64_t)m, *n2 = n1 + m;
-            #pragma omp parallel for num_threads(nthreads) schedule(static)
             for (int64_t v = 0; v < m; v++) b[v] = (a[n1[v]] + a[n2[v]]) * 0.5f + a[v];
             float *s = a; a = b; b = s;
         }

@@ -108,3 +108,20 @@ def test_features_spanning_too_many_cells_are_a_clear_error():
     feats[0, 0] = 1e7  # a lattice of (1e7)^5 cells cannot be packed
     with pytest.raises(ValueError, match="standard deviations"):
         crf_native.NativeLattice(feats)
+
+
+def test_threads_change_nothing_but_rounding():
+    logits, images = case(n=3)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = dense_crf(logits, images, CRFParams(), kernel="c")
+        alone = dense_crf(logits[:1], images[:1], CRFParams(), kernel="c")
+        torch.set_num_threads(2)
+        crf._POS_CACHE.clear()
+        pooled = dense_crf(logits, images, CRFParams(), kernel="c")  # an image a thread
+        shared = dense_crf(logits[:1], images[:1], CRFParams(), kernel="c")  # 2 threads
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(pooled, one)  # each image on one thread either way: same sums
+    assert (shared - alone).abs().max() <= PATHS_MAX_DQ  # splats summed in another order

@@ -125,7 +125,9 @@ def main(argv=None) -> int:
     batch_l, batch_i = lt.repeat(args.batch, 1, 1, 1), it.repeat(args.batch, 1, 1, 1)
     crf._POS_CACHE.clear()
     t, _ = timed(lambda: dense_crf(batch_l, batch_i, p))
-    print(f"  batch of {args.batch}, CPU (image by image, smoothness lattice shared): "
+    how = ("images side by side, a thread each" if kind.startswith("C") and args.threads > 1
+           else "image by image")
+    print(f"  batch of {args.batch}, CPU ({how}, smoothness lattice shared): "
           f"{t:7.3f} s = {args.batch / t:.2f} images/s")
     print(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if torch.cuda.is_available():

@@ -20,6 +20,9 @@ CPU where no C compiler is available (or with ``CAFFE2SS_CRF_KERNEL=torch``).
 """
 from __future__ import annotations
 
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import torch
 
@@ -135,15 +138,32 @@ def _kernels(image: torch.Tensor, params: CRFParams) -> list:
 
 
 def _dense_crf_c(logits: torch.Tensor, image: torch.Tensor, params: CRFParams):
-    """C path: image by image, the smoothness lattice shared."""
+    """C path, the smoothness lattice shared: one image on all threads, or several
+    images at once, each on one thread (the threads then never wait for each other)."""
     n, c, h, w = logits.shape
     out = torch.empty(n, c, h, w)
-    for i in range(n):
+    workers = min(n, torch.get_num_threads())
+    threads = torch.get_num_threads() if workers == 1 else 1
+
+    def lattices(i: int, p: CRFParams = params) -> list:
         kernels = []
-        for key, feats, weight in _features(image[i:i + 1].cpu(), params):
-            make = lambda f=feats: crf_native.NativeLattice(f.reshape(h, w, -1))  # noqa: E731
+        for key, feats, weight in _features(image[i:i + 1].cpu(), p):
+            make = lambda f=feats: crf_native.NativeLattice(f.reshape(h, w, -1), threads)  # noqa: E731
             kernels.append((_cached(key and key + ("c",), make), weight))
-        crf_native.meanfield(logits[i], kernels, params.iterations, out=out[i])
+        return kernels
+
+    def one(i: int) -> None:
+        crf_native.meanfield(logits[i], lattices(i), params.iterations, out=out[i],
+                             threads=threads)
+
+    if workers == 1:
+        for i in range(n):
+            one(i)
+        return out
+    if params.pos_w > 0:  # the shared smoothness lattice, before the threads start
+        lattices(0, dataclasses.replace(params, bi_w=0))
+    with ThreadPoolExecutor(workers) as pool:  # ctypes lets go of the GIL
+        list(pool.map(one, range(n)))
     return out
 
 

@@ -157,15 +157,16 @@ def describe(kernel: str | None = None) -> str:
 class NativeLattice:
     """A C permutohedral lattice of an image's ``features`` (H, W, d) float32 (already
     divided by their standard deviations), ``NORMALIZE_AFTER``'s norm folded into its
-    slice weights."""
+    slice weights. Built on ``threads`` threads (default ``torch.get_num_threads()``)."""
 
-    def __init__(self, features: torch.Tensor):
+    def __init__(self, features: torch.Tensor, threads: int | None = None):
         f = features.detach().to("cpu", torch.float32).contiguous()
         h, w, self.d = f.shape
         self.lib, self.n_points, self.shape = library(), h * w, (h, w)
         status = ctypes.c_int(0)
         self.ptr = self.lib.crf_lattice_new(f.data_ptr(), h, w, self.d,
-                                            torch.get_num_threads(), ctypes.byref(status))
+                                            threads or torch.get_num_threads(),
+                                            ctypes.byref(status))
         if not self.ptr:
             raise (MemoryError if status.value == 2 else ValueError)(_ERRORS[status.value])
 
@@ -186,9 +187,10 @@ class NativeLattice:
 
 
 def meanfield(logits: torch.Tensor, kernels: list, iterations: int,
-              out: torch.Tensor | None = None) -> torch.Tensor:
+              out: torch.Tensor | None = None, threads: int | None = None) -> torch.Tensor:
     """Q (C, H, W) of one image's logits (C, H, W) over ``[(NativeLattice, weight)]``,
-    into ``out`` (contiguous float32 CPU) if given."""
+    into ``out`` (contiguous float32 CPU) if given, on ``threads`` threads (default
+    ``torch.get_num_threads()``)."""
     x = logits.detach().to("cpu", torch.float32).contiguous()
     q = torch.empty_like(x) if out is None else out
     if q.shape != x.shape or q.dtype != torch.float32 or not q.is_contiguous():
@@ -198,7 +200,7 @@ def meanfield(logits: torch.Tensor, kernels: list, iterations: int,
     lib = library()
     rc = lib.crf_meanfield(x.shape[1], x.shape[2], x.shape[0], x.data_ptr(), q.data_ptr(),
                            int(iterations), len(kernels), ptrs, weights,
-                           torch.get_num_threads())
+                           threads or torch.get_num_threads())
     if rc:
         raise MemoryError(_ERRORS[rc])
     return q

@@ -45,10 +45,11 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | Non
         per_image: torch path: run the images one by one (default on CPU, where it keeps
             the lattice in cache and reuses the smoothness lattice) or the batch as one
             lattice per kernel, the image index being part of the key (default on CUDA).
-        kernel: the CPU implementation: ``"c"`` (the C kernel, image by image on
-            ``torch.get_num_threads()`` threads), ``"torch"``, or ``"auto"`` (C when it
-            builds, else torch with one warning); default ``$CAFFE2SS_CRF_KERNEL``, else
-            ``"auto"``. CUDA tensors always take the torch path.
+        kernel: the CPU implementation: ``"c"`` (the C kernel: one image on
+            ``torch.get_num_threads()`` threads, a batch's images side by side, one
+            thread each), ``"torch"``, or ``"auto"`` (C when it builds, else torch with
+            one warning); default ``$CAFFE2SS_CRF_KERNEL``, else ``"auto"``. CUDA
+            tensors always take the torch path.
     Runs on ``logits``' device. The result does not depend on ``per_image``, nor on
     ``kernel`` beyond float rounding (~1e-6).
     """
@@ -59,6 +60,7 @@ def dense_crf(logits: torch.Tensor, image: torch.Tensor, params: CRFParams | Non
     if tuple(image.shape) != (n, 3, h, w):
         raise ValueError(f"image must be (N, 3, H, W) = {(n, 3, h, w)} to match the "
                          f"logits, got {tuple(image.shape)}")
+    kernel = crf_native.kernel_choice(kernel)
     active = params.iterations > 0 and (params.pos_w > 0 or params.bi_w > 0)
     if active and logits.device.type == "cpu" and crf_native.use_c(kernel):
         with torch.no_grad():
@@ -148,7 +150,8 @@ def _dense_crf_c(logits: torch.Tensor, image: torch.Tensor, params: CRFParams):
     def lattices(i: int, p: CRFParams = params) -> list:
         kernels = []
         for key, feats, weight in _features(image[i:i + 1].cpu(), p):
-            make = lambda f=feats: crf_native.NativeLattice(f.reshape(h, w, -1), threads)  # noqa: E731
+            f = feats.reshape(h, w, -1)
+            make = lambda f=f: crf_native.NativeLattice(f, threads)  # noqa: E731
             kernels.append((_cached(key and key + ("c",), make), weight))
         return kernels
 

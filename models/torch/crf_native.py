@@ -25,8 +25,8 @@ from pathlib import Path
 
 import torch
 
-SOURCES = tuple(Path(__file__).with_name("crf_csrc") / f for f in ("crf.h", "lattice.c",
-                                                                   "meanfield.c"))
+SOURCES = tuple(Path(__file__).with_name("crf_csrc") / f
+                for f in ("crf.h", "hash.h", "vec.h", "lattice.c", "meanfield.c"))
 #: Portable flags (no -march=native: a cache may be shared by different machines), plus
 #: -mavx2 where this CPU has AVX2 (part of the cache key, so a machine without it never
 #: loads that build). -ffp-contract=off keeps crf_simplex.py's float operations (no FMA).

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 
 from caffe2ss.converter.seg.crf_params import CRFParams, parse_crf_params  # noqa: E402
 from caffe2ss.converter.errors import CaffeError  # noqa: E402
+from caffe2ss.models.torch import crf_native  # noqa: E402
 from caffe2ss.models.torch.crf import dense_crf, dense_crf_numpy  # noqa: E402
 
 VOC = Path(__file__).resolve().parents[1] / "examples/shapes-voc"
@@ -26,6 +27,15 @@ BRUTE_LABEL_AGREEMENT = 0.998
 #: Parameters suited to 128x96 images, and DeepLab-LargeFOV's (the defaults).
 SMALL = CRFParams(bi_w=4, bi_xy_std=10, bi_rgb_std=20, pos_w=3, pos_xy_std=2)
 LARGEFOV = CRFParams()
+
+
+@pytest.fixture(params=["c", "torch"])
+def kernel(request, monkeypatch):
+    """Both CPU implementations: the C kernel (crf_csrc/) and the PyTorch lattice."""
+    if request.param == "c" and isinstance(crf_native.library(), str):
+        pytest.skip(f"the DenseCRF C kernel is not available: {crf_native.library()}")
+    monkeypatch.setenv("CAFFE2SS_CRF_KERNEL", request.param)
+    return request.param
 
 
 def pydensecrf(logits: np.ndarray, image: np.ndarray, p: CRFParams) -> np.ndarray:
@@ -112,7 +122,7 @@ def _reference_or_brute(logits, image, p):
 
 
 @pytest.mark.parametrize("params", [SMALL, LARGEFOV], ids=["small", "largefov"])
-def test_matches_pydensecrf2(params):
+def test_matches_pydensecrf2(params, kernel):
     cases = [shapes_case("val_00600", seed=0), shapes_case("val_00601", seed=1)]
     logits = np.stack([lg for lg, _ in cases])
     images = [im for _, im in cases]
@@ -134,7 +144,7 @@ def test_matches_pydensecrf2(params):
 
 @pytest.mark.parametrize("params", [SMALL, CRFParams(bi_w=5, bi_xy_std=30, bi_rgb_std=10,
                                                       pos_w=3, pos_xy_std=3)])
-def test_matches_brute_force_dense_crf(params):
+def test_matches_brute_force_dense_crf(params, kernel):
     logits, image = blocks_case()
     exact = brute_force(logits, image, params)
     q = ours(logits[None], [image], params)[0]
@@ -146,9 +156,11 @@ def test_one_batched_lattice_equals_one_by_one_and_q_is_a_distribution():
     cases = [shapes_case("val_00602", c=5, seed=2), shapes_case("val_00603", c=5, seed=3)]
     logits = torch.from_numpy(np.stack([lg for lg, _ in cases]))
     images = torch.from_numpy(np.stack([im for _, im in cases])).permute(0, 3, 1, 2)
-    batch = dense_crf(logits, images, SMALL, per_image=False).numpy()  # CUDA's default
+    # the torch path's one lattice for the batch (CUDA's default) against image by image
+    batch = dense_crf(logits, images, SMALL, per_image=False, kernel="torch").numpy()
     for i, (lg, im) in enumerate(cases):
-        np.testing.assert_allclose(batch[i], ours(lg[None], [im], SMALL)[0], atol=1e-5)
+        one = dense_crf(logits[i:i + 1], images[i:i + 1], SMALL, kernel="torch")[0].numpy()
+        np.testing.assert_allclose(batch[i], one, atol=1e-5)
     np.testing.assert_allclose(batch.sum(1), 1.0, atol=1e-5)
 
 

@@ -54,6 +54,10 @@ def test_wheel_installs_under_caffe2ss_only(tmp_path):
     assert "caffe2ss/converter/reader/load.py" in names
     assert "caffe2ss/__main__.py" in names and "caffe2ss/__init__.py" not in names
     assert "caffe2ss/protos/caffe_pb2.py" in names and "caffe2ss/protos/caffe.proto" in names
+    # the DenseCRF's C kernel is built from these on first use (crf_native.SOURCES)
+    csrc = {p.name for p in (ROOT / "models/torch/crf_csrc").iterdir()}
+    assert {"crf.h", "lattice.c", "meanfield.c"} <= csrc
+    assert {f"caffe2ss/models/torch/crf_csrc/{f}" for f in csrc} <= set(names)
     assert not any(n.startswith(("converter/", "models/", "parity_tests/")) for n in names)
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "caffe2ss = caffe2ss.converter.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

@@ -2,8 +2,8 @@
 
 The logits of any framework come back as numpy, are resized to the image like
 :meth:`.predict.Model.predict` does (aligned-corner bilinear), and go through the torch
-CRF (:func:`caffe2ss.models.torch.crf.dense_crf`, on CUDA when available) with the RGB
-image; the mask is the argmax of Q. Parameters: the net's own DenseCRF layer when it has
+CRF (:func:`caffe2ss.models.torch.crf.dense_crf`: on CUDA when available, else its C
+kernel on CPU, else the PyTorch lattice) with the RGB image; the mask is the argmax of Q. Parameters: the net's own DenseCRF layer when it has
 one (``Net.crf``), else DeepLab-LargeFOV's; ``--crf-params`` keys override either.
 """
 from __future__ import annotations

@@ -33,7 +33,7 @@ def check_size(shape, what: str, layer=None) -> None:
 def missing_weights(net) -> list[str]:
     """Names of layers that need weights (their spec says) the file does not provide."""
     return [l.name for l in net.layers
-            if l.type in SPECS and SPECS[l.type].weighted(l.params) and not l.blobs]
+            if not l.blobs and l.type in SPECS and SPECS[l.type].weighted(l.params)]
 
 
 def missing_error(net) -> CaffeError | None:
@@ -75,10 +75,8 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
             shapes[t] = s
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
-        if require_weights and not layer.blobs:
-            err = missing_error(net)
-            if err is not None and err.layer == layer.name:
-                raise err
+        if require_weights and not layer.blobs and spec.weighted(layer.params):
+            raise missing_error(net)  # the first missing layer in order is this one
         check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))
     return shapes
 

@@ -2,29 +2,52 @@
 
 protobuf's Python runtime has no native text parser (with the upb backend too, its
 ``text_format`` is pure Python, about 1.7 us per byte: 11 s for a 6.5 MB prototxt).
-:func:`parse` tokenizes with one regular expression and fills the message with an
-explicit stack (no recursion), which is linear and about 10x faster. It handles
-``name: value`` and ``name { ... }`` (optional ``:`` before ``{``, optional ``,``/``;``
-separators, ``#`` comments), plain decimal integers, floats, enums by name, ``true``/
-``false`` and strings (C escapes as protobuf reads them). Anything else (``[list]`` values,
-``<>``, hex/octal, ``inf``/``nan``, an unknown field, a repeated singular field, any
-error) makes it hand the whole text to ``text_format.Parse``, so errors and rare
-syntax keep protobuf's exact behaviour.
+:func:`parse` reads the text with one regular expression whose every match is a whole
+field (``name: value``, ``name {``, or a closing ``}``, with the whitespace, comments and
+separator around it), so the Python loop runs once per field, not once per token, and
+fills the message with an explicit stack (no recursion): linear, and far faster than
+``text_format``. It handles ``name: value`` and ``name { ... }`` (optional ``:`` before
+``{``, optional ``,``/``;`` separators, ``#`` comments), plain decimal integers, floats,
+enums by name, ``true``/``false`` and strings (C escapes and adjacent strings as protobuf
+reads them). Anything else (``[list]`` values, ``<>``, hex/octal, ``inf``/``nan``, an
+unknown field, a repeated singular field, any error) makes it hand the whole text to
+``text_format.Parse``, so errors and rare syntax keep protobuf's exact behaviour.
 """
 from __future__ import annotations
 
 import re
 
-#: One token after optional whitespace/comments (``\\s`` and ``#`` as protobuf's tokenizer):
-#: a string, an identifier, a number-like run (validated later), punctuation, or any
-#: other single character (which sends the text to protobuf).
-_TOKEN = re.compile(r"""(?:\s+|\#[^\n]*)*(
-    "[^"\\\n]*(?:\\.[^"\\\n]*)*" | '[^'\\\n]*(?:\\.[^'\\\n]*)*'
-  | [A-Za-z_]\w* | [-.\d][\w.+-]* | [{}:,;] | \S)""", re.VERBOSE)
-_INT = re.compile(r"-?(?:0|[1-9]\d*)$")
-_FLOAT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_FLOAT_TYPES = (1, 2)  # FieldDescriptor.TYPE_DOUBLE, TYPE_FLOAT
-_BOOL, _STRING, _BYTES, _ENUM = 8, 9, 12, 14
+#: whitespace and ``#`` comments (``\\s`` and ``#`` up to the line end, as protobuf's
+#: tokenizer); a comment always runs to the line end (no backtracking into it, so nothing
+#: in a comment can ever be read as a value)
+_WS = r"\s*(?:\#[^\n]*(?![^\n])\s*)*"
+#: one string literal, either quote, C escapes (validated by protobuf's CUnescape)
+_STR = r"""(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
+#: One field per match. Groups: 1 the field name; then its value, one of: 2 a plain
+#: double-quoted string with no escape and no adjacent string, 3 a number-, enum- or
+#: bool-like run (validated per field type), 4 strings with escapes or adjacent strings;
+#: or 5 ``{`` opening a message; else 6: ``}`` (closing one, with its separator) or any
+#: other character (which sends the whole text to protobuf). The alternative 6 matches
+#: wherever anything but whitespace is left, so the matches tile the text: nothing is
+#: skipped silently.
+_FIELD = re.compile(rf"""{_WS}(?:
+    ([A-Za-z_]\w*){_WS}
+    (?: :{_WS}(?: ("[^"\\\n]*")(?!{_WS}["'])
+                | ([-.\w][\w.+-]*)
+                | ({_STR}(?:{_WS}{_STR})*)
+                ){_WS}[,;]?
+      | (?::{_WS})?(\{{)
+    )
+  | (\}}{_WS}[,;]?|\S)
+)""", re.VERBOSE)
+_STRINGS = re.compile(_STR)
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
+_FLOAT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+# field kinds of the per-message tables (by FieldDescriptor type; the rest are integers)
+_MSG, _STRING, _BYTES, _INTEGER, _REAL, _ENUM, _BOOL = range(7)
+_KINDS = {1: _REAL, 2: _REAL, 8: _BOOL, 9: _STRING, 11: _MSG, 12: _BYTES, 14: _ENUM}
+_GROUP = 10  # FieldDescriptor.TYPE_GROUP
 
 
 class _Fallback(Exception):
@@ -43,105 +66,74 @@ def parse(text: str, msg) -> None:
 
 
 def _parse_fast(text: str, msg) -> None:
-    toks = _TOKEN.findall(text)
-    toks.append("")  # end marker
-    stack, cur, i = [], msg, 0
-    while True:
-        tok = toks[i]
-        if tok == "}":
-            if not stack:
-                raise _Fallback
-            cur = stack.pop()
-            i += 1
-            if toks[i] in (",", ";"):
-                i += 1
+    stack = []
+    cur, fields = msg, _table(msg.DESCRIPTOR)
+    for key, plain, word, strings, brace, other in _FIELD.findall(text):
+        if not key:
+            if other[0] != "}" or not stack:
+                raise _Fallback  # a stray character, or '}' closing nothing
+            cur, fields = stack.pop()
             continue
-        if not tok:
-            if stack:
-                raise _Fallback  # unclosed '{': protobuf words the error
-            return
-        if not (tok[0].isalpha() or tok[0] == "_"):
-            raise _Fallback
-        fd, repeated, is_msg = _field(cur.DESCRIPTOR, tok)
-        i += 1
-        if is_msg:
-            if toks[i] == ":":
-                i += 1
-            if toks[i] != "{":
+        kind, repeated, enum = fields[key]  # KeyError: not a field here (or not fast)
+        if plain and kind == _STRING:
+            value = plain[1:-1]
+        elif brace:
+            if kind != _MSG:
                 raise _Fallback
-            i += 1
             if repeated:
-                sub = getattr(cur, tok).add()
+                sub = getattr(cur, key).add()
+            elif cur.HasField(key):
+                raise _Fallback  # protobuf refuses a singular field given twice
             else:
-                if cur.HasField(tok):
-                    raise _Fallback  # protobuf refuses a singular field given twice
-                sub = getattr(cur, tok)
+                sub = getattr(cur, key)
                 sub.SetInParent()
-            stack.append(cur)
-            cur = sub
+            stack.append((cur, fields))
+            cur, fields = sub, _table(sub.DESCRIPTOR)
             continue
-        if toks[i] != ":":
-            raise _Fallback
-        value, i = _value(fd, toks, i + 1)
-        if repeated:
-            getattr(cur, tok).append(value)
         else:
-            if cur.HasField(tok):
-                raise _Fallback
-            setattr(cur, tok, value)
-        if toks[i] in (",", ";"):
-            i += 1
-
-
-_FIELDS: dict = {}
-
-
-def _unescape(body: str) -> bytes:
-    """C escapes, as protobuf's tokenizer reads them."""
-    from google.protobuf import text_encoding
-
-    return text_encoding.CUnescape(body)
-
-
-def _field(desc, name: str):
-    """``(descriptor, repeated, is_message)`` of a field usable on the fast path."""
-    key = (desc.full_name, name)
-    hit = _FIELDS.get(key)
-    if hit is None:
-        fd = desc.fields_by_name.get(name)
-        if fd is None or fd.containing_oneof is not None or fd.type == fd.TYPE_GROUP:
+            value = _value(kind, enum, plain or strings, word)
+        if repeated:
+            getattr(cur, key).append(value)
+        elif cur.HasField(key):
             raise _Fallback
-        hit = _FIELDS[key] = (fd, fd.is_repeated, fd.message_type is not None)
-    return hit
+        else:
+            setattr(cur, key, value)
+    if stack:
+        raise _Fallback  # unclosed '{': protobuf words the error
 
 
-def _value(fd, toks, i):
-    """The value token(s) at ``i`` converted for ``fd``; returns (value, next index)."""
-    tok, t = toks[i], fd.type
-    if t in (_STRING, _BYTES):
-        parts = []
-        while len(tok) >= 2 and tok[0] in "\"'" and tok[-1] == tok[0]:  # adjacent: joined
-            body = tok[1:-1]
-            parts.append(_unescape(body) if "\\" in body else body.encode("utf-8"))
-            i += 1
-            tok = toks[i]
-        if not parts:
+_TABLES: dict = {}
+
+
+def _table(desc) -> dict:
+    """Field name -> ``(kind, repeated, enum values by name)`` of the fields usable on the
+    fast path (oneof members and groups are left to protobuf)."""
+    table = _TABLES.get(desc)
+    if table is None:
+        table = _TABLES[desc] = {
+            fd.name: (_KINDS.get(fd.type, _INTEGER), fd.is_repeated,
+                      fd.enum_type.values_by_name if fd.enum_type is not None else None)
+            for fd in desc.fields
+            if fd.containing_oneof is None and fd.type != _GROUP}
+    return table
+
+
+def _value(kind: int, enum, strings: str, word: str):
+    """A scalar field's value from its string literal(s) or its number/enum/bool word."""
+    if strings:
+        if kind not in (_STRING, _BYTES):
             raise _Fallback
-        b = b"".join(parts)
-        return (b if t == _BYTES else b.decode("utf-8")), i
-    if not tok:
-        raise _Fallback
-    if tok[0] in "-.0123456789":
-        if t in _FLOAT_TYPES and _FLOAT.match(tok):
-            return float(tok), i + 1
-        if t not in (_BOOL, _ENUM) and t not in _FLOAT_TYPES and _INT.match(tok):
-            return int(tok), i + 1
-        raise _Fallback
-    if t == _ENUM:
-        ev = fd.enum_type.values_by_name.get(tok)
-        if ev is None:
-            raise _Fallback
-        return ev.number, i + 1
-    if t == _BOOL and tok in ("true", "false"):
-        return tok == "true", i + 1
+        from google.protobuf import text_encoding
+
+        b = b"".join(text_encoding.CUnescape(s[1:-1]) if "\\" in s else s[1:-1].encode()
+                     for s in _STRINGS.findall(strings))  # adjacent strings are joined
+        return b if kind == _BYTES else b.decode("utf-8")
+    if kind == _REAL and _FLOAT.fullmatch(word):
+        return float(word)
+    if kind == _INTEGER and _INT.fullmatch(word):
+        return int(word)
+    if kind == _ENUM and word in enum:
+        return enum[word].number
+    if kind == _BOOL and word in ("true", "false"):
+        return word == "true"
     raise _Fallback

@@ -19,7 +19,7 @@ missing a type that is registered here is a bug caught by the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from ..errors import CaffeError
 
@@ -87,9 +87,9 @@ def _is_repeated(f) -> bool:
     return f.label == f.LABEL_REPEATED
 
 
-@dataclass(frozen=True)
-class LayerContext:
-    """What a spec may need besides its parameter message."""
+class LayerContext(NamedTuple):
+    """What a spec may need besides its parameter message (immutable; a named tuple, as
+    one is made per layer and per shape inference: a frozen dataclass cost 1 us each)."""
 
     name: str
     n_bottoms: int
@@ -163,7 +163,8 @@ class LayerSpec:
 
     def weighted(self, params) -> bool:
         """True if Caffe allocates parameter blobs for a layer with these parameters."""
-        return bool(self.param_names(params))
+        names = self.param_names
+        return names is not _none and bool(names(params))  # weightless types: no call
 
     def n_blobs(self, params) -> int:
         """How many Caffe blobs the layer's weights are (exported ones + folded ones)."""

@@ -16,7 +16,7 @@ import re
 from ..errors import CaffeError
 from ..gcpause import gc_paused
 from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
-                     parse_binary, parse_text, schema)
+                     parse_binary, parse_text, parse_text_fields, schema)
 from ..forks.foreign import binary_note
 from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
@@ -43,7 +43,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     if model is None and prototxt is None:
         raise CaffeError("give a .caffemodel, a .prototxt, or both")
     weights = None
-    definition = None          # (message, fork, file)
+    definition = None          # (message, fork, file, fields the text parser read)
     fmt = None
     sources = {}
     warnings: list[str] = []
@@ -56,7 +56,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                 raise CaffeError("MODEL is a text prototxt, not a binary .caffemodel; pass "
                                  "the .caffemodel as MODEL and the prototxt with --prototxt",
                                  file=model, offset=0, field="model")
-            definition = parse_text(model, bytes(buf), fork)
+            definition = parse_text_fields(model, bytes(buf), fork)
             fmt = "prototxt"
         else:
             refuse_containers(buf, model)
@@ -74,16 +74,16 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
                 foreign = binary_note(scanned, module, f)
-                definition = (parse_binary(model, scanned, module, f), f, model)
+                definition = (parse_binary(model, scanned, module, f), f, model, None)
                 fmt = "caffemodel"
     if prototxt is not None:
         sources["prototxt"] = str(prototxt)
         data = read_text(prototxt)
-        definition = parse_text(prototxt, data, fork)
+        definition = parse_text_fields(prototxt, data, fork)
         fmt = "prototxt+caffemodel" if weights is not None else "prototxt"
-    msg, net_fork, def_file = definition
+    msg, net_fork, def_file, fields = definition
     try:
-        net = build_net(msg, net_fork, weights, inputs)
+        net = build_net(msg, net_fork, weights, inputs, fields)
     except CaffeError as e:
         if foreign:
             e.message = f"{e.message}. Note: {foreign}"
@@ -109,9 +109,9 @@ def _trial(model, scanned, fork: str, inputs) -> Net:
 
 def load_definition(text: str, fork: str) -> Net:
     """Build a weightless :class:`Net` from prototxt text (e.g. a sidecar's definition)."""
-    msg, f, _ = parse_text("<definition>", text.encode("utf-8"), fork)
+    msg, f, _, fields = parse_text_fields("<definition>", text.encode("utf-8"), fork)
     chosen = re.match(re.escape(_INPUTS_LINE) + r"(\S+)", text)
-    net = build_net(msg, f, None, chosen.group(1).split(",") if chosen else None)
+    net = build_net(msg, f, None, chosen.group(1).split(",") if chosen else None, fields)
     net.format = "prototxt"
     net.definition = text
     return net

@@ -5,7 +5,8 @@ protobuf's Python runtime has no native text parser (with the upb backend too, i
 :func:`parse` reads the text with one regular expression whose every match is a whole
 field (``name: value``, ``name {``, or a closing ``}``, with the whitespace, comments and
 separator around it), so the Python loop runs once per field, not once per token, and
-fills the message with an explicit stack (no recursion): linear, and far faster than
+collects the fields in dicts with an explicit stack (no recursion), which protobuf's C
+constructor turns into the message in one call: linear, and far faster than
 ``text_format``. It handles ``name: value`` and ``name { ... }`` (optional ``:`` before
 ``{``, optional ``,``/``;`` separators, ``#`` comments), plain decimal integers, floats,
 enums by name, ``true``/``false`` and strings (C escapes and adjacent strings as protobuf
@@ -54,65 +55,115 @@ class _Fallback(Exception):
     """The text uses something outside the fast subset."""
 
 
-def parse(text: str, msg) -> None:
-    """Fill ``msg`` from prototxt ``text`` exactly as ``text_format.Parse`` would."""
+#: what protobuf's parser or a message constructor raises on input outside the fast path
+_OUTSIDE = (_Fallback, TypeError, ValueError, AttributeError, IndexError, KeyError)
+
+
+def parse(text: str, msg) -> dict | None:
+    """Fill ``msg`` from prototxt ``text`` exactly as ``text_format.Parse`` would.
+
+    Returns the fields the fast path read (see :func:`parse_message`), or None when the
+    text went to protobuf's parser.
+    """
+    if not msg.ListFields():  # the fast path builds a message; it merges into an empty one
+        try:
+            return _parse_fast(text, msg)
+        except _OUTSIDE:
+            msg.Clear()
+    from google.protobuf import text_format
+
+    text_format.Parse(text, msg)
+    return None
+
+
+def parse_message(text: str, cls) -> tuple:
+    """``(message of class cls, fields)`` from prototxt ``text``, as ``text_format.Parse``.
+
+    ``fields`` is what the fast path read: a dict per message, field name -> value (a
+    list for a repeated field, a dict for a message field), the same values the message
+    holds; None when the text went to protobuf's parser. Readers of many layers use it
+    instead of protobuf's per-field attribute access (about 0.5 us each).
+    """
     try:
-        _parse_fast(text, msg)
-    except (_Fallback, TypeError, ValueError, AttributeError, IndexError, KeyError):
+        fields = _fields(text, cls.DESCRIPTOR)
+        return cls(**fields), fields  # built in one call to protobuf's C constructor
+    except _OUTSIDE:
         from google.protobuf import text_format
 
-        msg.Clear()
+        msg = cls()
         text_format.Parse(text, msg)
+        return msg, None
 
 
-def _parse_fast(text: str, msg) -> None:
+def _parse_fast(text: str, msg) -> dict:
+    """The fast path alone (raises outside it): fill the empty ``msg``, return its fields."""
+    fields = _fields(text, msg.DESCRIPTOR)
+    msg.MergeFrom(type(msg)(**fields))
+    return fields
+
+
+def _fields(text: str, desc) -> dict:
+    """The fields of the message ``desc`` that ``text`` sets, as nested dicts and lists
+    (values converted and checked as protobuf's text parser does; the constructor checks
+    integer ranges and raises TypeError/ValueError, which send the text to protobuf)."""
+    top: dict = {}
     stack = []
-    cur, fields = msg, _table(msg.DESCRIPTOR)
+    cur, fields = top, _table(desc)
     for key, plain, word, strings, brace, other in _FIELD.findall(text):
         if not key:
             if other[0] != "}" or not stack:
                 raise _Fallback  # a stray character, or '}' closing nothing
             cur, fields = stack.pop()
             continue
-        kind, repeated, enum = fields[key]  # KeyError: not a field here (or not fast)
+        kind, repeated, extra = fields[key]  # KeyError: not a field here (or not fast)
         if plain and kind == _STRING:
             value = plain[1:-1]
         elif brace:
             if kind != _MSG:
                 raise _Fallback
+            value = {}
             if repeated:
-                sub = getattr(cur, key).add()
-            elif cur.HasField(key):
+                seq = cur.get(key)
+                if seq is None:
+                    cur[key] = [value]
+                else:
+                    seq.append(value)
+            elif key in cur:
                 raise _Fallback  # protobuf refuses a singular field given twice
             else:
-                sub = getattr(cur, key)
-                sub.SetInParent()
+                cur[key] = value
             stack.append((cur, fields))
-            cur, fields = sub, _table(sub.DESCRIPTOR)
+            cur, fields = value, _table(extra)
             continue
         else:
-            value = _value(kind, enum, plain or strings, word)
+            value = _value(kind, extra, plain or strings, word)
         if repeated:
-            getattr(cur, key).append(value)
-        elif cur.HasField(key):
+            seq = cur.get(key)
+            if seq is None:
+                cur[key] = [value]
+            else:
+                seq.append(value)
+        elif key in cur:
             raise _Fallback
         else:
-            setattr(cur, key, value)
+            cur[key] = value
     if stack:
         raise _Fallback  # unclosed '{': protobuf words the error
+    return top
 
 
 _TABLES: dict = {}
 
 
 def _table(desc) -> dict:
-    """Field name -> ``(kind, repeated, enum values by name)`` of the fields usable on the
-    fast path (oneof members and groups are left to protobuf)."""
+    """Field name -> ``(kind, repeated, enum values by name | message descriptor)`` of the
+    fields usable on the fast path (oneof members and groups are left to protobuf)."""
     table = _TABLES.get(desc)
     if table is None:
         table = _TABLES[desc] = {
             fd.name: (_KINDS.get(fd.type, _INTEGER), fd.is_repeated,
-                      fd.enum_type.values_by_name if fd.enum_type is not None else None)
+                      fd.enum_type.values_by_name if fd.enum_type is not None
+                      else fd.message_type)
             for fd in desc.fields
             if fd.containing_oneof is None and fd.type != _GROUP}
     return table

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import CaffeError
 from .gcpause import gc_paused
-from .layers import SPECS, LayerContext
+from .layers import SPECS, WEIGHTLESS, new_context
 
 
 #: A blob larger than this many elements is refused before anything is allocated
@@ -32,8 +32,8 @@ def check_size(shape, what: str, layer=None) -> None:
 
 def missing_weights(net) -> list[str]:
     """Names of layers that need weights (their spec says) the file does not provide."""
-    return [l.name for l in net.layers
-            if not l.blobs and l.type in SPECS and SPECS[l.type].weighted(l.params)]
+    return [l.name for l in net.layers if not l.blobs and l.type not in WEIGHTLESS
+            and l.type in SPECS and SPECS[l.type].weighted(l.params)]
 
 
 def missing_error(net) -> CaffeError | None:
@@ -66,7 +66,7 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
     for layer in net.layers:
         spec = SPECS[layer.type]
         bottoms, top_names = layer.bottoms, layer.tops
-        ctx = LayerContext(layer.name, len(bottoms), len(top_names), fork)
+        ctx = new_context((layer.name, len(bottoms), len(top_names), fork))
         try:
             bottom_shapes = list(map(shape_of, bottoms))
         except KeyError as e:  # the reader checks wiring; this guards hand-built nets
@@ -92,7 +92,7 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
             bottoms_of[1].append((layer, bottom_shapes))
         if layer.blobs:
             check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))
-        elif require_weights and spec.weighted(layer.params):
+        elif require_weights and layer.type not in WEIGHTLESS and spec.weighted(layer.params):
             raise missing_error(net)  # the first missing layer in order is this one
     return shapes
 

@@ -84,7 +84,7 @@ def test_common_syntax_takes_the_fast_path(text):
     ref, fast = _both(text, "bvlc")
     assert ref is not None and fast == ref
     msg = SCHEMAS["bvlc"].NetParameter()
-    textproto._parse_fast(text, msg)  # raises _Fallback if it is not handled
+    textproto._parse_fast(text, msg)  # raises if neither fast lane handles it
     assert msg == ref
 
 
@@ -95,33 +95,41 @@ def test_deep_nesting_is_an_error_not_a_crash():
 
 
 #: text inserted after random tokens by the differential test: comments holding quotes
-#: and braces, separators, adjacent strings, stray quotes and punctuation
+#: and braces, separators, adjacent strings, stray quotes and punctuation, strings
+#: holding what the token lane cuts at
 SNIPPETS = [' # "x" y\n', "#\n", ",", ";", ' "q"', " 'q'", "\n", "{", "}", ":", " # } {\n",
-            '"', "\\'", ' \\"', "#", " : "]
+            '"', "\\'", ' \\"', "#", " : ", ' "a b"', ' "x:y"', ' "#"', ' "}"', ",,", '""']
 
 
 def test_mutated_prototxts_parse_as_protobuf_does():
-    """Seeded differential test: the shipped prototxts with snippets inserted; wherever the
-    fast path accepts a text, its message equals text_format's (a comment once let a
-    quoted string in it be read as a value: 'top: "a"\\n# top: "b"' gave top "ab")."""
+    """Seeded differential test: the shipped prototxts with snippets inserted; wherever a
+    fast lane (whitespace tokens, or the regular expression) accepts a text, its message
+    equals text_format's (a comment once let a quoted string in it be read as a value:
+    'top: "a"\\n# top: "b"' gave top "ab")."""
     import random
 
+    from caffe2ss.converter.reader import textsplit
+
+    cls = SCHEMAS["bvlc"].NetParameter
+    lanes = {"tokens": textsplit.fields, "regex": textproto._fields_by_regex}
     rng = random.Random(7)
     texts = [p.read_text() for p in FILES if p.stat().st_size < 20_000]
-    fast = 0
+    fast = dict.fromkeys(lanes, 0)
     for _ in range(600):
         text = rng.choice(texts)
         ends = [m.end() for m in re.finditer(r"\S+", text)]
         for _ in range(rng.randint(1, 2)):
             k = rng.choice(ends)
             text = text[:k] + rng.choice(SNIPPETS) + text[k:]
-        msg = SCHEMAS["bvlc"].NetParameter()
-        try:
-            textproto._parse_fast(text, msg)
-        except Exception:  # noqa: BLE001 - left to protobuf: nothing to compare
-            continue
-        fast += 1
-        ref = SCHEMAS["bvlc"].NetParameter()
-        text_format.Parse(text, ref)  # raises if protobuf refuses what the fast path took
-        assert msg == ref, text
-    assert fast > 60  # the fast path really ran on many of them
+        ref = None
+        for lane, read in lanes.items():
+            try:
+                msg = cls(**read(text, cls.DESCRIPTOR))
+            except Exception:  # noqa: BLE001 - left to the next lane or protobuf
+                continue
+            fast[lane] += 1
+            if ref is None:
+                ref = cls()
+                text_format.Parse(text, ref)  # raises if protobuf refuses what a lane took
+            assert msg == ref, (lane, text)
+    assert min(fast.values()) > 40, fast  # both lanes really ran on many of them

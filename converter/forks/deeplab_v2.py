@@ -17,7 +17,7 @@ _BN = re.compile(r'type\s*:\s*"BN"')
 
 def detect_text(body: str) -> bool:
     """A DeepLab v2 type string, or an ``interp_param`` block."""
-    if _BN.search(body):  # PSPNet: DLv2's schema plus BN (pspnet.py)
+    if '"BN"' in body and _BN.search(body):  # PSPNet: DLv2's schema plus BN (pspnet.py)
         return False
     return bool(_TEXT.search(body) or _INTERP.search(body))
 

@@ -14,7 +14,7 @@ _TEXT = (re.compile(r"upsample_param(?<=\bupsample_param)\s*\{[^}]*\b(upsample_h
 
 def detect_text(body: str) -> bool:
     """SegNet's upsample_param fields, or a two-bottom Upsample."""
-    return any(rx.search(body) for rx in _TEXT)
+    return bool(_TEXT[0].search(body)) or ('"Upsample"' in body and bool(_TEXT[1].search(body)))
 
 
 def detect_layer(l) -> bool:

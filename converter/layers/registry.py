@@ -19,6 +19,7 @@ missing a type that is registered here is a bug caught by the tests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, NamedTuple, Optional
 
 from ..errors import CaffeError
@@ -89,12 +90,21 @@ def _is_repeated(f) -> bool:
 
 class LayerContext(NamedTuple):
     """What a spec may need besides its parameter message (immutable; a named tuple, as
-    one is made per layer and per shape inference: a frozen dataclass cost 1 us each)."""
+    one is made per layer and per shape inference: a frozen dataclass cost 1 us each).
+
+    A spec's ``parse`` uses ``name`` only in its errors: the parameters of a layer
+    without a parameter message are shared by layers of the same type and counts.
+    """
 
     name: str
     n_bottoms: int
     n_tops: int
     fork: str
+
+
+#: ``new_context((name, n_bottoms, n_tops, fork))``: a LayerContext without the Python
+#: frame of the named tuple's ``__new__`` (for the per-layer loops)
+new_context = partial(tuple.__new__, LayerContext)
 
 
 def _none(params) -> list:
@@ -173,6 +183,9 @@ class LayerSpec:
 
 
 SPECS: dict[str, LayerSpec] = {}
+#: the types whose spec declares no parameter tensors (never weighted): a set lookup
+#: spares hot per-layer loops the call to :meth:`LayerSpec.weighted`
+WEIGHTLESS: set[str] = set()
 
 #: The per-type facts a spec class may define as static methods (else the defaults, or
 #: the value given to :func:`register`).
@@ -202,6 +215,8 @@ def register(type_name: str, *, family: str, param_field: str | None = None,
             blob_ranks=facts.pop("blob_ranks", lambda params, n: [None] * n),
             bottoms=bottoms, tops=tops, in_place=in_place, folded_blobs=folded_blobs,
             **{**given, **facts})
+        if "param_names" not in facts:
+            WEIGHTLESS.add(type_name)
         return cls
 
     return deco

@@ -6,7 +6,7 @@ from .crf_layer import crf_from_layer
 from ..errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
 from ..ir import Layer, Net
-from ..layers import SPECS, LayerContext, Msg
+from ..layers import SPECS, Msg, new_context
 from .rawlayers import RawLayer, net_state, raw_layers
 from .choose_input import check_wanted, choose_inputs, is_data, may_have_weights
 from ..forks import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES
@@ -150,6 +150,20 @@ def caffe_types() -> list[str]:
 
 #: the parameter message of a layer that sets none (every field reads as Caffe's default)
 _ABSENT = Msg(None)
+#: (type, bottoms, tops, fork) -> the parameters of a layer without a parameter message
+#: (every field Caffe's default): parsed once, shared, as they are immutable
+_DEFAULTS: dict = {}
+_UNPARSED = object()
+
+
+def _remember_defaults(key, params) -> None:
+    try:
+        hash(params)  # frozen, with immutable fields: safe to share between layers
+    except TypeError:
+        return
+    _DEFAULTS[key] = params
+
+
 #: message class -> the names of its fields (a fork's LayerParameter, V0's upgraded one)
 _FIELD_NAMES: dict = {}
 
@@ -177,7 +191,6 @@ def _make_layer(raw: RawLayer, fork: str, spec=None) -> Layer:
         want = f"{lo}" if lo == hi else f"{lo}..{hi if hi is not None else 'n'}"
         raise CaffeError(f"{raw.type} gives {want} tops, got {n_tops}; remove the extra "
                          "tops", layer=raw.name, field="top")
-    ctx = LayerContext(raw.name, n, n_tops, fork)
     pmsg, field = None, spec.param_field
     if field and field not in _field_names(raw.msg):
         if raw.type == "Interp":
@@ -187,9 +200,16 @@ def _make_layer(raw: RawLayer, fork: str, spec=None) -> Layer:
                              layer=raw.name, field="interp_param")
     elif field and raw.msg.HasField(field):
         pmsg = getattr(raw.msg, field)
+    key = (raw.type, n, n_tops, fork)
+    params = _DEFAULTS.get(key, _UNPARSED) if pmsg is None else _UNPARSED
     try:
-        # an absent message reads as defaults; its errors get the layer from with_context
-        params = spec.parse(Msg(pmsg, raw.name) if pmsg is not None else _ABSENT, ctx)
+        if params is _UNPARSED:
+            # an absent message reads as defaults; its errors get the layer from
+            # with_context
+            params = spec.parse(Msg(pmsg, raw.name) if pmsg is not None else _ABSENT,
+                                new_context((raw.name, n, n_tops, fork)))
+            if pmsg is None:
+                _remember_defaults(key, params)
     except CaffeError as e:
         raise e.with_context(layer=raw.name,
                              field=spec.param_field and f"{spec.param_field}.{e.field}") \

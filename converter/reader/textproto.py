@@ -2,61 +2,54 @@
 
 protobuf's Python runtime has no native text parser (with the upb backend too, its
 ``text_format`` is pure Python, about 1.7 us per byte: 11 s for a 6.5 MB prototxt).
-:func:`parse` reads the text with one regular expression whose every match is a whole
-field (``name: value``, ``name {``, or a closing ``}``, with the whitespace, comments and
-separator around it), so the Python loop runs once per field, not once per token, and
-collects the fields in dicts with an explicit stack (no recursion), which protobuf's C
-constructor turns into the message in one call: linear, and far faster than
-``text_format``. It handles ``name: value`` and ``name { ... }`` (optional ``:`` before
-``{``, optional ``,``/``;`` separators, ``#`` comments), plain decimal integers, floats,
-enums by name, ``true``/``false`` and strings (C escapes and adjacent strings as protobuf
-reads them). Anything else (``[list]`` values, ``<>``, hex/octal, ``inf``/``nan``, an
-unknown field, a repeated singular field, any error) makes it hand the whole text to
-``text_format.Parse``, so errors and rare syntax keep protobuf's exact behaviour.
+:func:`parse_message` collects the fields a text sets in dicts with an explicit stack
+(no recursion), which protobuf's C constructor turns into the message in one call:
+linear, and far faster than ``text_format``. Two lanes read the text:
+
+* :mod:`.textsplit`: whitespace tokens cut at C speed, for texts whose strings are plain
+  (no whitespace, escapes or punctuation inside): the usual case;
+* else one regular expression whose every match is a whole field (``name: value``,
+  ``name {``, or a closing ``}``, with its separator) or a comment, so the loop runs
+  once per field, not once per token.
+
+They handle ``name: value`` and ``name { ... }`` (optional ``:`` before ``{``, optional
+``,``/``;`` separators, ``#`` comments), plain decimal integers, floats, enums by name,
+``true``/``false`` and strings (C escapes and adjacent strings as protobuf reads them).
+Anything else (``[list]`` values, ``<>``, hex/octal, ``inf``/``nan``, an unknown field,
+a repeated singular field, a comment inside a field, any error) makes it hand the whole
+text to ``text_format.Parse``, so errors and rare syntax keep protobuf's exact
+behaviour.
 """
 from __future__ import annotations
 
 import re
 
-#: whitespace and ``#`` comments (``\\s`` and ``#`` up to the line end, as protobuf's
-#: tokenizer); a comment always runs to the line end (no backtracking into it, so nothing
-#: in a comment can ever be read as a value)
-_WS = r"\s*(?:\#[^\n]*(?![^\n])\s*)*"
-#: one string literal, either quote, C escapes (validated by protobuf's CUnescape)
-_STR = r"""(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
-#: One field per match. Groups: 1 the field name; then its value, one of: 2 a plain
-#: double-quoted string with no escape and no adjacent string, 3 a number-, enum- or
-#: bool-like run (validated per field type), 4 strings with escapes or adjacent strings;
-#: or 5 ``{`` opening a message; else 6: ``}`` (closing one, with its separator) or any
-#: other character (which sends the whole text to protobuf). The alternative 6 matches
-#: wherever anything but whitespace is left, so the matches tile the text: nothing is
-#: skipped silently.
-_FIELD = re.compile(rf"""{_WS}(?:
-    ([A-Za-z_]\w*){_WS}
-    (?: :{_WS}(?: ("[^"\\\n]*")(?!{_WS}["'])
+from . import textsplit
+from .textfields import MSG, STRING, STR as _STR, Fallback, store, table, value
+
+#: One field per match, after whitespace (``\\s``, as protobuf's tokenizer). Groups: 1 the
+#: field name; then its value, one of: 2 a plain double-quoted string with no escape
+#: and no adjacent string, 3 a number-, enum- or bool-like run (validated per field
+#: type), 4 strings with escapes or adjacent strings; or 5 ``{`` opening a message; else
+#: 6: ``}`` (closing one, with its separator), a ``#`` comment (to the line end, as
+#: protobuf's), or any other character (which sends the whole text to protobuf). The
+#: alternative 6 matches wherever anything but whitespace is left, so the matches tile
+#: the text: nothing is skipped silently. A comment inside a field (between its name
+#: and value, or between adjacent strings) is rare and left to protobuf; whitespace
+#: with comments at every place in the pattern made it a third slower.
+_FIELD = re.compile(rf"""\s*(?:
+    ([A-Za-z_]\w*)\s*
+    (?: :\s*(?: ("[^"\\\n]*")(?!\s*["'])
                 | ([-.\w][\w.+-]*)
-                | ({_STR}(?:{_WS}{_STR})*)
-                ){_WS}[,;]?
-      | (?::{_WS})?(\{{)
+                | ({_STR}(?:\s*{_STR})*)
+                )\s*[,;]?
+      | (?::\s*)?(\{{)
     )
-  | (\}}{_WS}[,;]?|\S)
+  | (\}}\s*[,;]?|\#[^\n]*|\S)
 )""", re.VERBOSE)
-_STRINGS = re.compile(_STR)
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
-_FLOAT = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
-
-# field kinds of the per-message tables (by FieldDescriptor type; the rest are integers)
-_MSG, _STRING, _BYTES, _INTEGER, _REAL, _ENUM, _BOOL = range(7)
-_KINDS = {1: _REAL, 2: _REAL, 8: _BOOL, 9: _STRING, 11: _MSG, 12: _BYTES, 14: _ENUM}
-_GROUP = 10  # FieldDescriptor.TYPE_GROUP
-
-
-class _Fallback(Exception):
-    """The text uses something outside the fast subset."""
-
-
-#: what protobuf's parser or a message constructor raises on input outside the fast path
-_OUTSIDE = (_Fallback, TypeError, ValueError, AttributeError, IndexError, KeyError)
+#: what a lane, protobuf's parser or a message constructor raises outside the fast path
+_OUTSIDE = (Fallback, TypeError, ValueError, AttributeError, IndexError, KeyError,
+            StopIteration)
 
 
 def parse(text: str, msg) -> dict | None:
@@ -106,85 +99,37 @@ def _fields(text: str, desc) -> dict:
     """The fields of the message ``desc`` that ``text`` sets, as nested dicts and lists
     (values converted and checked as protobuf's text parser does; the constructor checks
     integer ranges and raises TypeError/ValueError, which send the text to protobuf)."""
+    try:
+        return textsplit.fields(text, desc)
+    except _OUTSIDE:
+        return _fields_by_regex(text, desc)
+
+
+def _fields_by_regex(text: str, desc) -> dict:
+    """:func:`_fields` with the regular expression lane (see the module docstring)."""
     top: dict = {}
     stack = []
-    cur, fields = top, _table(desc)
+    cur, known = top, table(desc)
     for key, plain, word, strings, brace, other in _FIELD.findall(text):
         if not key:
+            if other[0] == "#":
+                continue  # a comment
             if other[0] != "}" or not stack:
-                raise _Fallback  # a stray character, or '}' closing nothing
-            cur, fields = stack.pop()
+                raise Fallback  # a stray character, or '}' closing nothing
+            cur, known = stack.pop()
             continue
-        kind, repeated, extra = fields[key]  # KeyError: not a field here (or not fast)
-        if plain and kind == _STRING:
-            value = plain[1:-1]
-        elif brace:
-            if kind != _MSG:
-                raise _Fallback
-            value = {}
-            if repeated:
-                seq = cur.get(key)
-                if seq is None:
-                    cur[key] = [value]
-                else:
-                    seq.append(value)
-            elif key in cur:
-                raise _Fallback  # protobuf refuses a singular field given twice
-            else:
-                cur[key] = value
-            stack.append((cur, fields))
-            cur, fields = value, _table(extra)
+        kind, repeated, extra, _ = known[key]  # KeyError: not a field here (or not fast)
+        if brace:
+            if kind != MSG:
+                raise Fallback
+            sub: dict = {}
+            store(cur, key, repeated, sub)
+            stack.append((cur, known))
+            cur, known = sub, table(extra)
             continue
-        else:
-            value = _value(kind, extra, plain or strings, word)
-        if repeated:
-            seq = cur.get(key)
-            if seq is None:
-                cur[key] = [value]
-            else:
-                seq.append(value)
-        elif key in cur:
-            raise _Fallback
-        else:
-            cur[key] = value
+        item = plain[1:-1] if plain and kind == STRING else \
+            value(kind, extra, plain or strings, word)
+        store(cur, key, repeated, item)
     if stack:
-        raise _Fallback  # unclosed '{': protobuf words the error
+        raise Fallback  # unclosed '{': protobuf words the error
     return top
-
-
-_TABLES: dict = {}
-
-
-def _table(desc) -> dict:
-    """Field name -> ``(kind, repeated, enum values by name | message descriptor)`` of the
-    fields usable on the fast path (oneof members and groups are left to protobuf)."""
-    table = _TABLES.get(desc)
-    if table is None:
-        table = _TABLES[desc] = {
-            fd.name: (_KINDS.get(fd.type, _INTEGER), fd.is_repeated,
-                      fd.enum_type.values_by_name if fd.enum_type is not None
-                      else fd.message_type)
-            for fd in desc.fields
-            if fd.containing_oneof is None and fd.type != _GROUP}
-    return table
-
-
-def _value(kind: int, enum, strings: str, word: str):
-    """A scalar field's value from its string literal(s) or its number/enum/bool word."""
-    if strings:
-        if kind not in (_STRING, _BYTES):
-            raise _Fallback
-        from google.protobuf import text_encoding
-
-        b = b"".join(text_encoding.CUnescape(s[1:-1]) if "\\" in s else s[1:-1].encode()
-                     for s in _STRINGS.findall(strings))  # adjacent strings are joined
-        return b if kind == _BYTES else b.decode("utf-8")
-    if kind == _REAL and _FLOAT.fullmatch(word):
-        return float(word)
-    if kind == _INTEGER and _INT.fullmatch(word):
-        return int(word)
-    if kind == _ENUM and word in enum:
-        return enum[word].number
-    if kind == _BOOL and word in ("true", "false"):
-        return word == "true"
-    raise _Fallback

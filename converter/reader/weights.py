@@ -58,8 +58,8 @@ def check_weights(net: Net, input_shapes=None, run=None) -> None:
                          f"{len(net.source_weighted)} weighted layers (e.g. "
                          f"'{net.source_weighted[0]}'): the net definition does not use "
                          "them; check --prototxt and --input", field="blobs")
-    need, deferred = _first_disagreement(net, input_shapes, run)
-    err = missing_error(net)
+    need, deferred, complete = _first_disagreement(net, input_shapes, run)
+    err = None if complete else missing_error(net)
     if err is not None:
         raise err
     if run is not None:
@@ -72,24 +72,24 @@ def _first_disagreement(net: Net, input_shapes, run=None) -> tuple:
     """With known input shapes, raise the first layer (in Caffe's order) whose weights are
     missing or have the wrong shape: the same error ``inspect`` reports.
 
-    With ``run`` on the declared shapes, returns the memory plan of that inference, or
-    the other error it met (raised after the missing-weights check); else (None, None).
+    Returns ``(plan, error, complete)``: with ``run`` on the declared shapes, the memory
+    plan of that inference, or the other error it met (raised after the missing-weights
+    check); ``complete``: the inference checked every layer's weights (none is missing).
     """
     try:
         shapes = net.resolve_input_shapes(input_shapes)
     except CaffeError:
-        return None, None  # no shapes known: only missing weights can be checked
+        return None, None, False  # no shapes known: only missing weights can be checked
     same = run is not None and _same_shapes(net, run[0], shapes)
     try:
         if same:
-            return plan_bytes(net, shapes, run[1], require_weights=True), None
+            return plan_bytes(net, shapes, run[1], require_weights=True), None, True
         infer_shapes(net, shapes, require_weights=True)
     except CaffeError as e:
         if (e.field or "").startswith("blobs"):
             raise
-        if same:
-            return None, e
-    return None, None
+        return None, (e if same else None), False
+    return None, None, True
 
 
 def _same_shapes(net: Net, given: dict, declared: dict) -> bool:

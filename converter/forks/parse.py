@@ -11,13 +11,19 @@ from .textscan import explain
 
 def parse_text(path, data: bytes, fork: str | None):
     """``(NetParameter, fork, path)`` of prototxt bytes (the fork detected unless given)."""
-    return parse_text_fields(path, data, fork)[:3]
+    return _parse_text(path, data, fork, ())[:3]
 
 
 def parse_text_fields(path, data: bytes, fork: str | None):
     """As :func:`parse_text`, plus the fields the fast parser read (a dict, or None: see
     :func:`..reader.textproto.parse_message`), which spare the reader protobuf's slow
-    per-field access on nets of many layers."""
+    per-field access on nets of many layers. With fields, the message lacks its V2
+    ``layer`` entries: they are ``fields["layer"]``, and the reader builds a layer's
+    message only when it needs one (:class:`..reader.rawlayers.RawLayer`)."""
+    return _parse_text(path, data, fork, ("layer",))
+
+
+def _parse_text(path, data: bytes, fork: str | None, lazy: tuple):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -25,7 +31,7 @@ def parse_text_fields(path, data: bytes, fork: str | None):
     f = fork or detect_text_fork(text)
     try:
         # fast for the usual subset; protobuf's parser otherwise
-        msg, fields = parse_message(text, schema(f).NetParameter)
+        msg, fields = parse_message(text, schema(f).NetParameter, lazy)
     except Exception as e:  # ParseError, or other errors protobuf raises on odd input
         others = [g for g in FORKS if g != f and _text_parses(text, g)]
         hint = f" (it parses as {others[0]}: try --fork {others[0]})" if others else ""

@@ -42,7 +42,7 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                          field="fork")
     if model is None and prototxt is None:
         raise CaffeError("give a .caffemodel, a .prototxt, or both")
-    weights = None
+    weights = text = None
     definition = None          # (message, fork, file, fields the text parser read)
     fmt = None
     sources = {}
@@ -56,7 +56,8 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                 raise CaffeError("MODEL is a text prototxt, not a binary .caffemodel; pass "
                                  "the .caffemodel as MODEL and the prototxt with --prototxt",
                                  file=model, offset=0, field="model")
-            definition = parse_text_fields(model, bytes(buf), fork)
+            text = bytes(buf)
+            definition = parse_text_fields(model, text, fork)
             fmt = "prototxt"
         else:
             refuse_containers(buf, model)
@@ -78,8 +79,8 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                 fmt = "caffemodel"
     if prototxt is not None:
         sources["prototxt"] = str(prototxt)
-        data = read_text(prototxt)
-        definition = parse_text_fields(prototxt, data, fork)
+        text = read_text(prototxt)
+        definition = parse_text_fields(prototxt, text, fork)
         fmt = "prototxt+caffemodel" if weights is not None else "prototxt"
     msg, net_fork, def_file, fields = definition
     try:
@@ -93,11 +94,17 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     net.storage = summarize(weights) if weights is not None else {}
     net.format = fmt
     net.source = sources
+    if fields is not None:  # msg lacks its layers (parse_text_fields): read them again
+        def full():
+            return parse_text(def_file, text, net_fork)[0]
+    else:
+        def full():
+            return msg
     if inputs:  # the user's choice travels with the definition (sidecars rebuild from it)
         line = f"{_INPUTS_LINE}{','.join(net.inputs)}\n"
-        net.definition = lambda: line + _definition_text(msg)  # rendered on first read
+        net.definition = lambda: line + _definition_text(full())  # rendered on first read
     else:
-        net.definition = lambda: _definition_text(msg)
+        net.definition = lambda: _definition_text(full())
     return net
 
 

@@ -168,10 +168,10 @@ def _remember_defaults(key, params) -> None:
 _FIELD_NAMES: dict = {}
 
 
-def _field_names(msg) -> frozenset:
-    names = _FIELD_NAMES.get(type(msg))
+def _field_names(cls) -> frozenset:
+    names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[type(msg)] = frozenset(msg.DESCRIPTOR.fields_by_name)
+        names = _FIELD_NAMES[cls] = frozenset(cls.DESCRIPTOR.fields_by_name)
     return names
 
 
@@ -192,13 +192,13 @@ def _make_layer(raw: RawLayer, fork: str, spec=None) -> Layer:
         raise CaffeError(f"{raw.type} gives {want} tops, got {n_tops}; remove the extra "
                          "tops", layer=raw.name, field="top")
     pmsg, field = None, spec.param_field
-    if field and field not in _field_names(raw.msg):
+    if field and field not in _field_names(raw.msg_type):
         if raw.type == "Interp":
             # BVLC has no Interp: DLv2's interp_param (143) reads as BVLC's input_param
             raise CaffeError(f"the {fork} schema has no interp_param, so this Interp layer "
                              "would lose its sizes; use --fork deeplab_v2 (or deeplab_v1)",
                              layer=raw.name, field="interp_param")
-    elif field and raw.msg.HasField(field):
+    elif field and raw.has(field):
         pmsg = getattr(raw.msg, field)
     key = (raw.type, n, n_tops, fork)
     params = _DEFAULTS.get(key, _UNPARSED) if pmsg is None else _UNPARSED

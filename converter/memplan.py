@@ -44,23 +44,29 @@ def _scratch(layer, bottoms, framework: str) -> int:
     return 0
 
 
-def plan_bytes(net, input_shapes, framework: str = "torch") -> int:
-    """Bytes of every blob of a forward pass plus the largest layer scratch."""
+def plan_bytes(net, input_shapes, framework: str = "torch",
+               require_weights: bool = False) -> int:
+    """Bytes of every blob of a forward pass plus the largest layer scratch.
+
+    ``require_weights``: the inference also refuses a weighted layer without weights
+    (see :func:`.shapes.infer_shapes`), so one pass serves both checks of a run.
+    """
     shapes = net.resolve_input_shapes(input_shapes)
-    per_layer: dict = {}
-    final = infer_shapes(net, shapes, per_layer=per_layer)
-    scratch, known = 0, dict(shapes)
-    for layer in net.layers:
-        if layer.type in SCRATCH_TYPES:
-            bottoms = [known[b] for b in layer.bottoms]
-            scratch = max(scratch, _scratch(layer, bottoms, framework))
-        known.update(zip(layer.tops, per_layer[layer.name]))
+    sized: list = []  # (layer, bottom shapes) of the SCRATCH_TYPES layers
+    final = infer_shapes(net, shapes, bottoms_of=(SCRATCH_TYPES, sized),
+                         require_weights=require_weights)
+    scratch = max((_scratch(layer, bottoms, framework) for layer, bottoms in sized), default=0)
     return FLOAT_BYTES * (sum(_count(s) for s in final.values()) + scratch)
 
 
-def check_memory(net, input_shapes, framework: str = "torch") -> int:
-    """Raise CaffeError if a forward pass would exceed the budget; returns the plan."""
-    need, budget = plan_bytes(net, input_shapes, framework), max_memory()
+def check_memory(net, input_shapes, framework: str = "torch", need: int | None = None) -> int:
+    """Raise CaffeError if a forward pass would exceed the budget; returns the plan.
+
+    ``need``: the plan already computed by :func:`plan_bytes` for these shapes.
+    """
+    if need is None:
+        need = plan_bytes(net, input_shapes, framework)
+    budget = max_memory()
     if need > budget:
         raise CaffeError(f"running this net on input {dict(net.resolve_input_shapes(input_shapes))} "
                          f"needs about {human(need)} (sum of the inferred blob sizes), over "

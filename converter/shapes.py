@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import CaffeError
 from .gcpause import gc_paused
-from .layers import SPECS, LayerContext
+from .layers import SPECS, WEIGHTLESS, new_context
 
 
 #: A blob larger than this many elements is refused before anything is allocated
@@ -32,8 +32,8 @@ def check_size(shape, what: str, layer=None) -> None:
 
 def missing_weights(net) -> list[str]:
     """Names of layers that need weights (their spec says) the file does not provide."""
-    return [l.name for l in net.layers
-            if l.type in SPECS and SPECS[l.type].weighted(l.params) and not l.blobs]
+    return [l.name for l in net.layers if not l.blobs and l.type not in WEIGHTLESS
+            and l.type in SPECS and SPECS[l.type].weighted(l.params)]
 
 
 def missing_error(net) -> CaffeError | None:
@@ -48,38 +48,52 @@ def missing_error(net) -> CaffeError | None:
 
 @gc_paused()
 def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
-                 require_weights: bool = False) -> dict:
+                 require_weights: bool = False, bottoms_of=None) -> dict:
     """Return blob name -> shape (final value for in-place blobs).
 
     ``per_layer`` (optional dict) is filled with layer name -> list of top shapes.
     Weight blobs of ``strict_dim: false`` layers are reshaped in place to Caffe's shape.
     ``require_weights``: a layer that needs weights and has none is an error too, so
     the first disagreement with the caffemodel in layer order is the one reported.
+    ``bottoms_of`` (optional ``(types, list)``): the list gets ``(layer, bottom shapes)``
+    of every layer of those types (what the memory plan needs, without a dict per layer).
     """
-    shapes = dict(input_shapes)
+    shapes = {}
+    for name, shape in input_shapes.items():
+        shapes[name] = shape = tuple(map(int, shape))
+        check_size(shape, f"input '{name}'")
+    fork, shape_of = net.fork, shapes.__getitem__
     for layer in net.layers:
         spec = SPECS[layer.type]
-        ctx = LayerContext(layer.name, len(layer.bottoms), len(layer.tops), net.fork)
+        bottoms, top_names = layer.bottoms, layer.tops
+        ctx = new_context((layer.name, len(bottoms), len(top_names), fork))
         try:
-            bottom_shapes = [shapes[b] for b in layer.bottoms]
+            bottom_shapes = list(map(shape_of, bottoms))
         except KeyError as e:  # the reader checks wiring; this guards hand-built nets
             raise CaffeError(f"bottom '{e.args[0]}' is not produced by any earlier layer",
                              layer=layer.name, field="bottom") from None
         tops = spec.infer(layer.params, bottom_shapes, ctx)
-        last = None
-        for t, s in zip(layer.tops, tops):
-            s = tuple(map(int, s))
-            if s != last:  # tops of one shape (Slice, Split): one check
-                check_size(s, f"top '{t}'", layer.name)
-                last = s
-            shapes[t] = s
+        first = bottom_shapes[0] if bottom_shapes else None
+        given = last = None
+        for t, s in zip(top_names, tops):
+            if s is not given:  # tops of one shape object (Slice, Split): one check
+                given = s
+                if s is first:  # shape-preserving: the bottom's checked int tuple
+                    last = s
+                else:
+                    s = tuple(map(int, s))
+                    if s != last:
+                        check_size(s, f"top '{t}'", layer.name)
+                        last = s
+            shapes[t] = last
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
-        if require_weights and not layer.blobs:
-            err = missing_error(net)
-            if err is not None and err.layer == layer.name:
-                raise err
-        check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))
+        if bottoms_of is not None and layer.type in bottoms_of[0]:
+            bottoms_of[1].append((layer, bottom_shapes))
+        if layer.blobs:
+            check_blobs(layer, spec.param_shapes(layer.params, bottom_shapes))
+        elif require_weights and layer.type not in WEIGHTLESS and spec.weighted(layer.params):
+            raise missing_error(net)  # the first missing layer in order is this one
     return shapes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import keyword
 import re
 
-from ..converter.layers import SPECS
+from ..converter.layers import SPECS, WEIGHTLESS
 
 
 def clean_name(name: str) -> str:
@@ -40,8 +40,8 @@ def unique_names(caffe_names, reserved=frozenset()) -> dict:
 
 def module_keys(net) -> dict[str, str]:
     """Caffe layer name -> PyTorch module key, for every weighted layer (first of a name)."""
-    names = []
+    names: dict[str, None] = {}  # ordered set: linear in the number of layers
     for layer in net.layers:
-        if SPECS[layer.type].weighted(layer.params) and layer.name not in names:
-            names.append(layer.name)
+        if layer.type not in WEIGHTLESS and SPECS[layer.type].weighted(layer.params):
+            names.setdefault(layer.name)
     return unique_names(names)

@@ -11,10 +11,10 @@ SSD's training fields, inisis's undeclared ones), :mod:`.pool13` (pooling field 
 caffemodel: BVLC or ceil_mode).
 """
 from .fork import Fork
-from .parse import check_schema_fits, parse_binary, parse_text
+from .parse import check_schema_fits, parse_binary, parse_text, parse_text_fields
 from .registry import (DATA_TYPES, DEFAULT, DROP_TYPES, FORKS, POSTPROCESS_TYPES, REGISTRY,
                        V1_TYPES, detect_binary_fork, detect_text_fork, schema)
 
 __all__ = ["DATA_TYPES", "DEFAULT", "DROP_TYPES", "FORKS", "Fork", "POSTPROCESS_TYPES",
            "REGISTRY", "V1_TYPES", "check_schema_fits", "detect_binary_fork",
-           "detect_text_fork", "parse_binary", "parse_text", "schema"]
+           "detect_text_fork", "parse_binary", "parse_text", "parse_text_fields", "schema"]

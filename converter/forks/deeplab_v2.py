@@ -10,13 +10,16 @@ TYPES = frozenset({"Interp", "DenseCRF", "ImageSegData", "MatRead", "MatWrite",
                    "DomainTransform", "DomainTransformForwardOnly", "SpatialProduct"})
 
 _TEXT = re.compile(r'type\s*:\s*"(' + "|".join(sorted(TYPES)) + r')"')
+#: ``interp_param {`` as a word (literal first: see ceil_mode.py)
+_INTERP = re.compile(r"interp_param(?<=\binterp_param)\s*\{")
+_BN = re.compile(r'type\s*:\s*"BN"')
 
 
 def detect_text(body: str) -> bool:
     """A DeepLab v2 type string, or an ``interp_param`` block."""
-    if re.search(r'type\s*:\s*"BN"', body):  # PSPNet: DLv2's schema plus BN (pspnet.py)
+    if '"BN"' in body and _BN.search(body):  # PSPNet: DLv2's schema plus BN (pspnet.py)
         return False
-    return bool(_TEXT.search(body) or re.search(r"\binterp_param\s*\{", body))
+    return bool(_TEXT.search(body) or _INTERP.search(body))
 
 
 def detect_layer(l) -> bool:

@@ -11,8 +11,12 @@ from .fork import Fork
 #: Layer types of the build that BVLC and SSD lack.
 TYPES = ("ReLU6", "HardSwish", "HardSigmoid", "Pad", "PixelShuffle", "MaxUnPool",
          "BilinearInterpolate", "Upsample")
-_TEXT = re.compile(r'type\s*:\s*"(%s)"|\b(relu6|hardsigmoid|pad|pixelshuffle|max_unpool|'
-                   r'bilinear_interpolate|upsample)_param\s*\{' % "|".join(TYPES))
+_PARAMS = ("relu6", "hardsigmoid", "pad", "pixelshuffle", "max_unpool", "bilinear_interpolate",
+           "upsample")
+#: a type string, or one of its ``*_param {`` blocks as a word (each pattern starts with a
+#: literal, the word before ``_param`` checked behind it: see ceil_mode.py)
+_TEXT = (re.compile(r'type\s*:\s*"(%s)"' % "|".join(TYPES)),
+         re.compile(r"_param(?:%s)\s*\{" % "|".join(rf"(?<=\b{p}_param)" for p in _PARAMS)))
 #: LayerParameter fields of the build unknown to BVLC and SSD.
 FIELDS = frozenset({*range(500, 508), 1111})
 
@@ -20,7 +24,7 @@ FIELDS = frozenset({*range(500, 508), 1111})
 def detect_text(body: str) -> bool:
     """One of the build's own layer types or parameter blocks, or SSD's layers with
     pooling's ``ceil_mode`` (which the SSD fork lacks)."""
-    return bool(_TEXT.search(body)) or (ssd.detect_text(body) and _ceil_mode(body))
+    return any(rx.search(body) for rx in _TEXT) or (ssd.detect_text(body) and _ceil_mode(body))
 
 
 #: types only this build registers (a ReLU6 with default parameters writes no field)

@@ -4,27 +4,41 @@ from __future__ import annotations
 from ..errors import CaffeError
 from ..reader.locate import locate_parse_error
 from ..reader.scan import V2_LAYER
-from ..reader.textproto import parse
+from ..reader.textproto import parse_message
 from .registry import FORKS, detect_binary_fork, detect_text_fork, schema
 from .textscan import explain
 
 
 def parse_text(path, data: bytes, fork: str | None):
+    """``(NetParameter, fork, path)`` of prototxt bytes (the fork detected unless given)."""
+    return _parse_text(path, data, fork, ())[:3]
+
+
+def parse_text_fields(path, data: bytes, fork: str | None):
+    """As :func:`parse_text`, plus the fields the fast parser read (a dict, or None: see
+    :func:`..reader.textproto.parse_message`), which spare the reader protobuf's slow
+    per-field access on nets of many layers. With fields, the message lacks its V2
+    ``layer`` entries: they are ``fields["layer"]``, and the reader builds a layer's
+    message only when it needs one (:class:`..reader.rawlayers.RawLayer`)."""
+    return _parse_text(path, data, fork, ("layer",))
+
+
+def _parse_text(path, data: bytes, fork: str | None, lazy: tuple):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise CaffeError("not UTF-8 text", file=path, offset=e.start) from None
     f = fork or detect_text_fork(text)
-    msg = schema(f).NetParameter()
     try:
-        parse(text, msg)  # fast for the usual subset; protobuf's parser otherwise
+        # fast for the usual subset; protobuf's parser otherwise
+        msg, fields = parse_message(text, schema(f).NetParameter, lazy)
     except Exception as e:  # ParseError, or other errors protobuf raises on odd input
         others = [g for g in FORKS if g != f and _text_parses(text, g)]
         hint = f" (it parses as {others[0]}: try --fork {others[0]})" if others else ""
         detail = None if others else explain(text, schema(f), f)
         raise CaffeError(f"cannot parse as a {f} prototxt: {detail or e}{hint}",
                          file=path) from None
-    return msg, f, path
+    return msg, f, path, fields
 
 
 def _text_parses(text: str, fork: str) -> bool:

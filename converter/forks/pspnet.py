@@ -8,7 +8,7 @@ from .fork import Fork
 
 def detect_text(body: str) -> bool:
     """A ``BN`` layer (a PSPNet net also has Interp: DLv2's detection leaves BN to us)."""
-    return bool(re.search(r'type\s*:\s*"BN"', body))
+    return '"BN"' in body and bool(re.search(r'type\s*:\s*"BN"', body))  # `in`: C speed
 
 
 def detect_layer(l) -> bool:

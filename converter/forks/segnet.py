@@ -6,14 +6,15 @@ from .fork import Fork
 
 #: SegNet's upsample_param fields (the inisis build's has scale and dims_num only), or an
 #: Upsample layer with two bottoms (data, pooling mask).
-_TEXT = re.compile(r"\bupsample_param\s*\{[^}]*\b(upsample_h|upsample_w|pad_out_h|"
-                   r"pad_out_w|scale_h|scale_w)\s*:|type\s*:\s*\"Upsample\"[^}]*?"
-                   r"bottom\s*:[^}]*?bottom\s*:")
+#: (Each pattern starts with a literal, the word boundary checked behind it: see ceil_mode.py.)
+_TEXT = (re.compile(r"upsample_param(?<=\bupsample_param)\s*\{[^}]*\b(upsample_h|upsample_w|"
+                    r"pad_out_h|pad_out_w|scale_h|scale_w)\s*:"),
+         re.compile(r"type\s*:\s*\"Upsample\"[^}]*?bottom\s*:[^}]*?bottom\s*:"))
 
 
 def detect_text(body: str) -> bool:
     """SegNet's upsample_param fields, or a two-bottom Upsample."""
-    return bool(_TEXT.search(body))
+    return bool(_TEXT[0].search(body)) or ('"Upsample"' in body and bool(_TEXT[1].search(body)))
 
 
 def detect_layer(l) -> bool:

@@ -8,7 +8,7 @@ import importlib
 import importlib.util
 import pkgutil
 
-from .registry import SPECS, LayerContext, LayerSpec, Msg, register
+from .registry import SPECS, WEIGHTLESS, LayerContext, LayerSpec, Msg, new_context, register
 
 #: The layer families, discovered from this package's modules.
 FAMILIES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)
@@ -26,5 +26,5 @@ def import_families(package: str) -> list[str]:
     return found
 
 
-__all__ = ["FAMILIES", "SPECS", "LayerContext", "LayerSpec", "Msg", "import_families",
-           "register"]
+__all__ = ["FAMILIES", "SPECS", "WEIGHTLESS", "LayerContext", "LayerSpec", "Msg",
+           "import_families", "new_context", "register"]

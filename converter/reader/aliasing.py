@@ -50,14 +50,18 @@ def share_memory_writes(net: Net) -> None:
         fresh[mid].add(blob)
 
     for layer in net.layers:
-        for b in layer.bottoms:
-            refresh(b)
+        bottoms = layer.bottoms
+        for b in bottoms:
+            current = fresh.get(memory.get(b))
+            if current is not None and b not in current:  # stale: refresh it
+                refresh(b)
         layers.append(layer)
         shared = shares_memory(layer)  # once per layer, not per top
         for i, top in enumerate(layer.tops):
-            if i < len(layer.bottoms) and layer.bottoms[i] == top:   # in place
+            if i < len(bottoms) and bottoms[i] == top:   # in place
                 mid = memory[top]
-                fresh[mid], writer[mid] = {top}, (layer.name, top)
+                if len(members.get(mid, ())) > 1:  # memory of one blob: it stays fresh
+                    fresh[mid], writer[mid] = {top}, (layer.name, top)
                 continue
             if not shared:  # new memory of one blob: no list or set until it is shared
                 mid = memory[top] = f"{layer.name}/{i}"

@@ -115,12 +115,15 @@ def _preprocessing_from(raw: RawLayer, net: Net) -> None:
             pre.source = f"python_param.param_str of '{raw.name}'"
 
 
+#: layer names of the FCN/DeepLab VOC nets
+_FAMILY_LAYERS = frozenset({"score_fr", "fc8_voc12", "fc8_interp", "score", "upscore"})
+
+
 def preprocessing_fallback(net: Net) -> None:
     if net.preprocessing.mean is not None:
         return
-    names = {l.name for l in net.layers}
-    if names & {"score_fr", "fc8_voc12", "fc8_interp", "score", "upscore"} or \
-            re.search(r"fcn|deeplab|voc", net.name, re.I):
+    if re.search(r"fcn|deeplab|voc", net.name, re.I) or not _FAMILY_LAYERS.isdisjoint(
+            l.name for l in net.layers):
         net.preprocessing.mean = VOC_MEAN_BGR
         net.preprocessing.source = "known model family (FCN/DeepLab VOC mean, BGR)"
 

@@ -16,7 +16,7 @@ import re
 from ..errors import CaffeError
 from ..gcpause import gc_paused
 from ..forks import (FORKS, check_schema_fits, detect_binary_fork, detect_text_fork,
-                     parse_binary, parse_text, schema)
+                     parse_binary, parse_text, parse_text_fields, schema)
 from ..forks.foreign import binary_note
 from ..forks.pool13 import choose_pool13, pool13_layers
 from ..ir import Net
@@ -42,8 +42,8 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                          field="fork")
     if model is None and prototxt is None:
         raise CaffeError("give a .caffemodel, a .prototxt, or both")
-    weights = None
-    definition = None          # (message, fork, file)
+    weights = text = None
+    definition = None          # (message, fork, file, fields the text parser read)
     fmt = None
     sources = {}
     warnings: list[str] = []
@@ -56,7 +56,8 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                 raise CaffeError("MODEL is a text prototxt, not a binary .caffemodel; pass "
                                  "the .caffemodel as MODEL and the prototxt with --prototxt",
                                  file=model, offset=0, field="model")
-            definition = parse_text(model, bytes(buf), fork)
+            text = bytes(buf)
+            definition = parse_text_fields(model, text, fork)
             fmt = "prototxt"
         else:
             refuse_containers(buf, model)
@@ -78,16 +79,16 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
                 module = schema(f)
                 check_schema_fits(scanned, f, module, model, warnings, forced=fork)
                 foreign = binary_note(scanned, module, f)
-                definition = (parse_binary(model, scanned, module, f), f, model)
+                definition = (parse_binary(model, scanned, module, f), f, model, None)
                 fmt = "caffemodel"
     if prototxt is not None:
         sources["prototxt"] = str(prototxt)
-        data = read_text(prototxt)
-        definition = parse_text(prototxt, data, fork)
+        text = read_text(prototxt)
+        definition = parse_text_fields(prototxt, text, fork)
         fmt = "prototxt+caffemodel" if weights is not None else "prototxt"
-    msg, net_fork, def_file = definition
+    msg, net_fork, def_file, fields = definition
     try:
-        net = build_net(msg, net_fork, weights, inputs)
+        net = build_net(msg, net_fork, weights, inputs, fields)
     except CaffeError as e:
         if foreign:
             e.message = f"{e.message}. Note: {foreign}"
@@ -97,11 +98,17 @@ def load(model=None, prototxt=None, fork: str | None = None, inputs=None) -> Net
     net.storage = summarize(weights) if weights is not None else {}
     net.format = fmt
     net.source = sources
+    if fields is not None:  # msg lacks its layers (parse_text_fields): read them again
+        def full():
+            return parse_text(def_file, text, net_fork)[0]
+    else:
+        def full():
+            return msg
     if inputs:  # the user's choice travels with the definition (sidecars rebuild from it)
         line = f"{_INPUTS_LINE}{','.join(net.inputs)}\n"
-        net.definition = lambda: line + _definition_text(msg)  # rendered on first read
+        net.definition = lambda: line + _definition_text(full())  # rendered on first read
     else:
-        net.definition = lambda: _definition_text(msg)
+        net.definition = lambda: _definition_text(full())
     return net
 
 
@@ -113,9 +120,9 @@ def _trial(model, scanned, fork: str, inputs) -> Net:
 
 def load_definition(text: str, fork: str) -> Net:
     """Build a weightless :class:`Net` from prototxt text (e.g. a sidecar's definition)."""
-    msg, f, _ = parse_text("<definition>", text.encode("utf-8"), fork)
+    msg, f, _, fields = parse_text_fields("<definition>", text.encode("utf-8"), fork)
     chosen = re.match(re.escape(_INPUTS_LINE) + r"(\S+)", text)
-    net = build_net(msg, f, None, chosen.group(1).split(",") if chosen else None)
+    net = build_net(msg, f, None, chosen.group(1).split(",") if chosen else None, fields)
     net.format = "prototxt"
     net.definition = text
     return net

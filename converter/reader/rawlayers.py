@@ -6,7 +6,7 @@ UpgradeV1Net; the type maps are in :mod:`.upgrade`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from google.protobuf.message_factory import GetMessageClass
 
 from ..errors import CaffeError
 from ..forks import V1_TYPES
@@ -14,28 +14,62 @@ from .upgrade import V0_TYPES, as_str, strs
 from ...protos import caffe_pb2
 
 
-@dataclass
 class RawLayer:
-    """One source layer after type upgrade, before filtering."""
+    """One source layer after type upgrade, before filtering.
 
-    name: str
-    type: str
-    bottoms: list
-    tops: list
-    msg: object                     # the layer message holding the *_param fields
-    include: list = field(default_factory=list)
-    exclude: list = field(default_factory=list)
-    strict_dim: bool = True
+    ``msg`` is the layer message holding the ``*_param`` fields. A layer read by the
+    text parser keeps its ``fields`` (the parser's dict) instead, and its message is
+    built from them on first use: most layers of a big net never need it.
+    """
+
+    __slots__ = ("name", "type", "bottoms", "tops", "include", "exclude", "strict_dim",
+                 "fields", "_msg", "_cls")
+
+    def __init__(self, name: str, type: str, bottoms: list, tops: list, msg,
+                 include: list | None = None, exclude: list | None = None,
+                 strict_dim: bool = True, fields: dict | None = None, cls=None):
+        self.name, self.type, self.bottoms, self.tops = name, type, bottoms, tops
+        self.include = include if include is not None else []
+        self.exclude = exclude if exclude is not None else []
+        self.strict_dim, self.fields, self._msg, self._cls = strict_dim, fields, msg, cls
+
+    @property
+    def msg(self):
+        """The layer message (built from ``fields`` the first time it is asked for)."""
+        if self._msg is None and self._cls is not None:
+            self._msg = self._cls(**self.fields)  # checked by the parser: cannot fail
+        return self._msg
+
+    @property
+    def msg_type(self):
+        """The class of the layer message, without building it."""
+        return self._cls if self._msg is None and self._cls is not None else type(self.msg)
+
+    def has(self, field: str) -> bool:
+        """True if the layer message sets ``field`` (a message field)."""
+        return field in self.fields if self.fields is not None else self.msg.HasField(field)
 
 
-def raw_layers(msg, fork: str) -> tuple[list, str]:
-    """The net's layers as :class:`RawLayer` records, and the layout: V2, V1 or V0."""
-    v2 = list(getattr(msg, "layer", []))
+def raw_layers(msg, fork: str, fields=None) -> tuple[list, str]:
+    """The net's layers as :class:`RawLayer` records, and the layout: V2, V1 or V0.
+
+    ``fields``: the text parser's dicts of what it read (see
+    :func:`.textproto.parse_message`); ``msg`` then lacks its V2 layers, which are read
+    from ``fields["layer"]`` (their messages built only when asked for).
+    """
+    if fields is not None:
+        v2 = fields.get("layer", ())
+        cls = GetMessageClass(msg.DESCRIPTOR.fields_by_name["layer"].message_type) \
+            if v2 else None
+    else:
+        v2 = list(getattr(msg, "layer", []))
     v1 = list(msg.layers)
     if v2 and v1:
         raise CaffeError("the net has both `layer` and legacy `layers`; use one",
                          field="layers")
     if not v1:
+        if fields is not None:
+            return [from_fields(d, cls) for d in v2], "V2"
         return [from_v2(l) for l in v2], "V2"
     return from_v1(v1, fork), "V0" if any(l.HasField("layer") for l in v1) else "V1"
 
@@ -48,8 +82,19 @@ def net_state(msg) -> tuple[int, tuple]:
 
 
 def from_v2(l) -> RawLayer:
+    include, exclude = l.include, l.exclude
     return RawLayer(as_str(l.name), as_str(l.type), strs(l.bottom), strs(l.top), l,
-                    list(l.include), list(l.exclude))
+                    list(include) if include else [], list(exclude) if exclude else [])
+
+
+def from_fields(d: dict, cls) -> RawLayer:
+    """:func:`from_v2` from the parser's dict of a layer (strings already str); its
+    message, of class ``cls``, is built on first use."""
+    raw = RawLayer(d.get("name", ""), d.get("type", ""), d.get("bottom") or [],
+                   d.get("top") or [], None, fields=d, cls=cls)
+    if "include" in d or "exclude" in d:
+        raw.include, raw.exclude = list(raw.msg.include), list(raw.msg.exclude)
+    return raw
 
 
 def from_v1(layers, fork: str) -> list[RawLayer]:

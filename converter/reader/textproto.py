@@ -2,146 +2,137 @@
 
 protobuf's Python runtime has no native text parser (with the upb backend too, its
 ``text_format`` is pure Python, about 1.7 us per byte: 11 s for a 6.5 MB prototxt).
-:func:`parse` tokenizes with one regular expression and fills the message with an
-explicit stack (no recursion), which is linear and about 10x faster. It handles
-``name: value`` and ``name { ... }`` (optional ``:`` before ``{``, optional ``,``/``;``
-separators, ``#`` comments), plain decimal integers, floats, enums by name, ``true``/
-``false`` and strings (C escapes as protobuf reads them). Anything else (``[list]`` values,
-``<>``, hex/octal, ``inf``/``nan``, an unknown field, a repeated singular field, any
-error) makes it hand the whole text to ``text_format.Parse``, so errors and rare
-syntax keep protobuf's exact behaviour.
+:func:`parse_message` collects the fields a text sets in dicts with an explicit stack
+(no recursion), which protobuf's C constructor turns into the message in one call:
+linear, and far faster than ``text_format``. Two lanes read the text:
+
+* :mod:`.textsplit`: whitespace tokens cut at C speed, for texts whose strings are plain
+  (no whitespace, escapes or punctuation inside): the usual case;
+* else one regular expression whose every match is a whole field (``name: value``,
+  ``name {``, or a closing ``}``, with its separator) or a comment, so the loop runs
+  once per field, not once per token.
+
+They handle ``name: value`` and ``name { ... }`` (optional ``:`` before ``{``, optional
+``,``/``;`` separators, ``#`` comments), plain decimal integers, floats, enums by name,
+``true``/``false`` and strings (C escapes and adjacent strings as protobuf reads them).
+Anything else (``[list]`` values, ``<>``, hex/octal, ``inf``/``nan``, an unknown field,
+a repeated singular field, a comment inside a field, any error) makes it hand the whole
+text to ``text_format.Parse``, so errors and rare syntax keep protobuf's exact
+behaviour.
 """
 from __future__ import annotations
 
 import re
 
-#: One token after optional whitespace/comments (``\\s`` and ``#`` as protobuf's tokenizer):
-#: a string, an identifier, a number-like run (validated later), punctuation, or any
-#: other single character (which sends the text to protobuf).
-_TOKEN = re.compile(r"""(?:\s+|\#[^\n]*)*(
-    "[^"\\\n]*(?:\\.[^"\\\n]*)*" | '[^'\\\n]*(?:\\.[^'\\\n]*)*'
-  | [A-Za-z_]\w* | [-.\d][\w.+-]* | [{}:,;] | \S)""", re.VERBOSE)
-_INT = re.compile(r"-?(?:0|[1-9]\d*)$")
-_FLOAT = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
-_FLOAT_TYPES = (1, 2)  # FieldDescriptor.TYPE_DOUBLE, TYPE_FLOAT
-_BOOL, _STRING, _BYTES, _ENUM = 8, 9, 12, 14
+from . import textsplit
+from .textfields import MSG, STRING, STR as _STR, Fallback, store, table, value
+
+#: One field per match, after whitespace (``\\s``, as protobuf's tokenizer). Groups: 1 the
+#: field name; then its value, one of: 2 a plain double-quoted string with no escape
+#: and no adjacent string, 3 a number-, enum- or bool-like run (validated per field
+#: type), 4 strings with escapes or adjacent strings; or 5 ``{`` opening a message; else
+#: 6: ``}`` (closing one, with its separator), a ``#`` comment (to the line end, as
+#: protobuf's), or any other character (which sends the whole text to protobuf). The
+#: alternative 6 matches wherever anything but whitespace is left, so the matches tile
+#: the text: nothing is skipped silently. A comment inside a field (between its name
+#: and value, or between adjacent strings) is rare and left to protobuf; whitespace
+#: with comments at every place in the pattern made it a third slower.
+_FIELD = re.compile(rf"""\s*(?:
+    ([A-Za-z_]\w*)\s*
+    (?: :\s*(?: ("[^"\\\n]*")(?!\s*["'])
+                | ([-.\w][\w.+-]*)
+                | ({_STR}(?:\s*{_STR})*)
+                )\s*[,;]?
+      | (?::\s*)?(\{{)
+    )
+  | (\}}\s*[,;]?|\#[^\n]*|\S)
+)""", re.VERBOSE)
+#: what a lane, protobuf's parser or a message constructor raises outside the fast path
+_OUTSIDE = (Fallback, TypeError, ValueError, AttributeError, IndexError, KeyError,
+            StopIteration)
 
 
-class _Fallback(Exception):
-    """The text uses something outside the fast subset."""
+def parse(text: str, msg) -> dict | None:
+    """Fill ``msg`` from prototxt ``text`` exactly as ``text_format.Parse`` would.
+
+    Returns the fields the fast path read (see :func:`parse_message`), or None when the
+    text went to protobuf's parser.
+    """
+    if not msg.ListFields():  # the fast path builds a message; it merges into an empty one
+        try:
+            return _parse_fast(text, msg)
+        except _OUTSIDE:
+            msg.Clear()
+    from google.protobuf import text_format
+
+    text_format.Parse(text, msg)
+    return None
 
 
-def parse(text: str, msg) -> None:
-    """Fill ``msg`` from prototxt ``text`` exactly as ``text_format.Parse`` would."""
+def parse_message(text: str, cls, lazy: tuple = ()) -> tuple:
+    """``(message of class cls, fields)`` from prototxt ``text``, as ``text_format.Parse``.
+
+    ``fields`` is what the fast path read: a dict per message, field name -> value (a
+    list for a repeated field, a dict for a message field), the same values the message
+    holds, checked as protobuf checks them; None when the text went to protobuf's
+    parser. Readers of many layers use it instead of protobuf's per-field attribute
+    access (about 0.5 us each). The top-level fields named in ``lazy`` are left out of
+    the message when ``fields`` is returned (its reader builds them when needed).
+    """
     try:
-        _parse_fast(text, msg)
-    except (_Fallback, TypeError, ValueError, AttributeError, IndexError, KeyError):
+        fields = _fields(text, cls.DESCRIPTOR)
+        kept = {k: v for k, v in fields.items() if k not in lazy} if lazy else fields
+        return cls(**kept), fields  # built in one call to protobuf's C constructor
+    except _OUTSIDE:
         from google.protobuf import text_format
 
-        msg.Clear()
+        msg = cls()
         text_format.Parse(text, msg)
+        return msg, None
 
 
-def _parse_fast(text: str, msg) -> None:
-    toks = _TOKEN.findall(text)
-    toks.append("")  # end marker
-    stack, cur, i = [], msg, 0
-    while True:
-        tok = toks[i]
-        if tok == "}":
-            if not stack:
-                raise _Fallback
-            cur = stack.pop()
-            i += 1
-            if toks[i] in (",", ";"):
-                i += 1
+def _parse_fast(text: str, msg) -> dict:
+    """The fast path alone (raises outside it): fill the empty ``msg``, return its fields."""
+    fields = _fields(text, msg.DESCRIPTOR)
+    msg.MergeFrom(type(msg)(**fields))
+    return fields
+
+
+def _fields(text: str, desc) -> dict:
+    """The fields of the message ``desc`` that ``text`` sets, as nested dicts and lists
+    (values converted and checked as protobuf's text parser does; the constructor checks
+    integer ranges and raises TypeError/ValueError, which send the text to protobuf)."""
+    try:
+        return textsplit.fields(text, desc)
+    except _OUTSIDE:
+        return _fields_by_regex(text, desc)
+
+
+def _fields_by_regex(text: str, desc) -> dict:
+    """:func:`_fields` with the regular expression lane (see the module docstring)."""
+    top: dict = {}
+    stack = []
+    cur, known = top, table(desc)
+    for key, plain, word, strings, brace, other in _FIELD.findall(text):
+        if not key:
+            if other[0] == "#":
+                continue  # a comment
+            if other[0] != "}" or not stack:
+                raise Fallback  # a stray character, or '}' closing nothing
+            cur, known = stack.pop()
             continue
-        if not tok:
-            if stack:
-                raise _Fallback  # unclosed '{': protobuf words the error
-            return
-        if not (tok[0].isalpha() or tok[0] == "_"):
-            raise _Fallback
-        fd, repeated, is_msg = _field(cur.DESCRIPTOR, tok)
-        i += 1
-        if is_msg:
-            if toks[i] == ":":
-                i += 1
-            if toks[i] != "{":
-                raise _Fallback
-            i += 1
-            if repeated:
-                sub = getattr(cur, tok).add()
-            else:
-                if cur.HasField(tok):
-                    raise _Fallback  # protobuf refuses a singular field given twice
-                sub = getattr(cur, tok)
-                sub.SetInParent()
-            stack.append(cur)
-            cur = sub
+        kind, repeated, extra, _ = known[key]  # KeyError: not a field here (or not fast)
+        if brace:
+            if kind != MSG:
+                raise Fallback
+            sub: dict = {}
+            store(cur, key, repeated, sub)
+            stack.append((cur, known))
+            cur, known = sub, table(extra)
             continue
-        if toks[i] != ":":
-            raise _Fallback
-        value, i = _value(fd, toks, i + 1)
-        if repeated:
-            getattr(cur, tok).append(value)
-        else:
-            if cur.HasField(tok):
-                raise _Fallback
-            setattr(cur, tok, value)
-        if toks[i] in (",", ";"):
-            i += 1
-
-
-_FIELDS: dict = {}
-
-
-def _unescape(body: str) -> bytes:
-    """C escapes, as protobuf's tokenizer reads them."""
-    from google.protobuf import text_encoding
-
-    return text_encoding.CUnescape(body)
-
-
-def _field(desc, name: str):
-    """``(descriptor, repeated, is_message)`` of a field usable on the fast path."""
-    key = (desc.full_name, name)
-    hit = _FIELDS.get(key)
-    if hit is None:
-        fd = desc.fields_by_name.get(name)
-        if fd is None or fd.containing_oneof is not None or fd.type == fd.TYPE_GROUP:
-            raise _Fallback
-        hit = _FIELDS[key] = (fd, fd.is_repeated, fd.message_type is not None)
-    return hit
-
-
-def _value(fd, toks, i):
-    """The value token(s) at ``i`` converted for ``fd``; returns (value, next index)."""
-    tok, t = toks[i], fd.type
-    if t in (_STRING, _BYTES):
-        parts = []
-        while len(tok) >= 2 and tok[0] in "\"'" and tok[-1] == tok[0]:  # adjacent: joined
-            body = tok[1:-1]
-            parts.append(_unescape(body) if "\\" in body else body.encode("utf-8"))
-            i += 1
-            tok = toks[i]
-        if not parts:
-            raise _Fallback
-        b = b"".join(parts)
-        return (b if t == _BYTES else b.decode("utf-8")), i
-    if not tok:
-        raise _Fallback
-    if tok[0] in "-.0123456789":
-        if t in _FLOAT_TYPES and _FLOAT.match(tok):
-            return float(tok), i + 1
-        if t not in (_BOOL, _ENUM) and t not in _FLOAT_TYPES and _INT.match(tok):
-            return int(tok), i + 1
-        raise _Fallback
-    if t == _ENUM:
-        ev = fd.enum_type.values_by_name.get(tok)
-        if ev is None:
-            raise _Fallback
-        return ev.number, i + 1
-    if t == _BOOL and tok in ("true", "false"):
-        return tok == "true", i + 1
-    raise _Fallback
+        item = plain[1:-1] if plain and kind == STRING else \
+            value(kind, extra, plain or strings, word)
+        store(cur, key, repeated, item)
+    if stack:
+        raise Fallback  # unclosed '{': protobuf words the error
+    return top

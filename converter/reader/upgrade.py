@@ -25,7 +25,10 @@ def as_str(v) -> str:
 def strs(values) -> list[str]:
     """Repeated protobuf strings as a list of str (the loop only if one came as bytes)."""
     out = list(values)
-    return [as_str(v) for v in out] if bytes in set(map(type, out)) else out
+    for v in out:
+        if type(v) is not str:
+            return [as_str(v) for v in out]
+    return out
 
 
 def rule_matches(rule, phase: int = 1, level: int = 0, stages=()) -> bool:

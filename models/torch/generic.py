@@ -6,7 +6,7 @@ from torch import nn
 
 from ...converter.errors import CaffeError
 from ..naming import module_keys
-from .builders import build_layer
+from .builders import Fn, build_layer
 
 
 class CaffeNet(nn.Module):
@@ -32,20 +32,36 @@ class CaffeNet(nn.Module):
         self.net = net
         self.channels_last = channels_last
         keys = module_keys(net)
-        self._steps = []
-        for layer in net.layers:
+        self._outputs = net.outputs()
+        last_use = {}
+        for i, layer in enumerate(net.layers):
+            for b in layer.bottoms:
+                last_use[b] = i
+        outputs = set(self._outputs)
+        # one flat step per layer: (callable, bottoms, tops, blobs no later layer reads)
+        steps = self._steps = []
+        for i, layer in enumerate(net.layers):
             module = build_layer(layer)
             if layer.name in keys:
                 # not add_module(): a Caffe name may equal a Module attribute ("eval")
                 self._modules[keys[layer.name]] = module
-            self._steps.append((layer.bottoms, layer.tops, module))
-        self._outputs = net.outputs()
-        self._last_use = {}
-        for i, (bottoms, _, _) in enumerate(self._steps):
+            fn = module.fn if type(module) is Fn else module  # a weightless layer's function
+            bottoms, tops = layer.bottoms, layer.tops
+            done = ()
             for b in bottoms:
-                self._last_use[b] = i
+                if last_use[b] == i and b not in tops and b not in outputs:
+                    done = tuple(dict.fromkeys(
+                        b for b in bottoms
+                        if last_use[b] == i and b not in tops and b not in outputs))
+                    break
+            steps.append((fn, bottoms, tops, done))
         if channels_last:  # 4-D weights too, else every convolution reorders them per call
             self.to(memory_format=torch.channels_last)
+
+    @property
+    def outputs(self) -> list[str]:
+        """The net's output blobs (those no layer consumes), in order."""
+        return list(self._outputs)
 
     def _inputs(self, x) -> dict:
         if isinstance(x, torch.Tensor):
@@ -63,13 +79,16 @@ class CaffeNet(nn.Module):
         blobs = self._inputs(x)
         if self.channels_last:
             blobs = {k: _nhwc(v) for k, v in blobs.items()}
-        for i, (bottoms, tops, module) in enumerate(self._steps):
-            out = module(*[blobs[b] for b in bottoms])
-            blobs.update(zip(tops, out if isinstance(out, (list, tuple)) else (out,)))
-            if not return_blobs:  # free what no later layer reads (large inputs)
-                for b in bottoms:
-                    if self._last_use.get(b) == i and b not in tops and b not in self._outputs:
-                        blobs.pop(b, None)
+        keep, get = return_blobs, blobs.__getitem__
+        for fn, bottoms, tops, done in self._steps:
+            out = fn(*map(get, bottoms))
+            if isinstance(out, (list, tuple)):
+                blobs.update(zip(tops, out))
+            else:
+                blobs[tops[0]] = out
+            if done and not keep:  # free what no later layer reads (large inputs)
+                for b in done:
+                    blobs.pop(b, None)
         if return_blobs:
             return {k: _nchw(v) for k, v in blobs.items()}
         outs = {name: _nchw(blobs[name]) for name in self._outputs}

@@ -28,23 +28,28 @@ from ...reader.load import load_definition
 SUPPORTED_TYPES = set(BUILDERS)
 
 
-def _arrays(net, inputs: dict) -> dict:
-    """Validated float32 inputs; Caffe's shape checks run first (CaffeError on a bad size)."""
+def _arrays(net, inputs: dict, checked: bool = False) -> dict:
+    """Validated float32 inputs; Caffe's shape checks run first (CaffeError on a bad size).
+
+    ``checked``: the memory plan of these shapes was already checked.
+    """
     missing = [k for k in net.inputs if k not in inputs]
     if missing:
         raise CaffeError(f"no value given for input blob(s) {missing}", field="inputs")
     arrays = {k: np.ascontiguousarray(inputs[k], dtype=np.float32) for k in net.inputs}
-    # shape inference (also resolves strict_dim) and the memory plan, before any work
-    check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")
+    if not checked:
+        # shape inference (also resolves strict_dim) and the memory plan, before any work
+        check_memory(net, {k: a.shape for k, a in arrays.items()}, "torch")
     return arrays
 
 
 def _forward(model: CaffeNet, net, arrays: dict, blobs: bool) -> dict:
     with torch.no_grad():
         out = model({k: torch.from_numpy(a) for k, a in arrays.items()}, return_blobs=blobs)
+    outputs = model.outputs
     if not blobs:
-        out = out if isinstance(out, dict) else {net.outputs()[0]: out}
-    names = net.blob_names() if blobs else net.outputs()
+        out = out if isinstance(out, dict) else {outputs[0]: out}
+    names = net.blob_names() if blobs else outputs
     return {k: out[k].numpy() for k in names if k in out}
 
 
@@ -55,8 +60,12 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     Returns every blob by Caffe name (final value of in-place blobs) when ``blobs``,
     else the net's outputs, as float32 numpy arrays.
     """
-    check_weights(net)
-    arrays = _arrays(net, inputs)
+    if all(k in inputs for k in net.inputs):  # the weights and memory checks in one pass
+        check_weights(net, run=({k: np.shape(inputs[k]) for k in net.inputs}, "torch"))
+        arrays = _arrays(net, inputs, checked=True)
+    else:
+        check_weights(net)
+        arrays = _arrays(net, inputs)
     return _forward(CaffeNet(net), net, arrays, blobs)
 
 

@@ -234,6 +234,7 @@ def _unproduced(net: Net, layer: Layer, b: str) -> CaffeError:
 def _check_wiring(net: Net) -> None:
     available = set(net.inputs)
     readers: dict[str, int] = {}  # bottoms reading the current version of each blob
+    not_in_place = {t for t, spec in SPECS.items() if not spec.in_place}
     for layer in net.layers:
         bottoms = layer.bottoms
         for b in bottoms:
@@ -243,22 +244,23 @@ def _check_wiring(net: Net) -> None:
         for i, t in enumerate(layer.tops):
             # Caffe (Net::AppendTop): a top may reuse an existing name only in place,
             # i.e. when it is the bottom at the same index.
-            in_place = i < len(bottoms) and bottoms[i] == t
-            if t in available and not in_place:
+            if i < len(bottoms) and bottoms[i] == t:  # in place
+                if layer.type in not_in_place:
+                    raise CaffeError(f"{layer.type} cannot compute in place (Caffe CHECKs "
+                                     "top != bottom); give the top a new name",
+                                     layer=layer.name, field="top")
+                if readers[t] > 1:
+                    # Caffe's InsertSplits gives each reader of a blob read twice its own
+                    # Split copy: this bottom is renamed, so the top is a second producer.
+                    raise CaffeError(f"in-place top '{t}' is also read by another layer; "
+                                     "Caffe rejects this ('produced by multiple sources'): "
+                                     "give the layer a new top name", layer=layer.name,
+                                     field="top")
+            elif t in available:
                 raise CaffeError(f"top '{t}' is produced by multiple sources (Caffe allows "
                                  "reusing a name only in place, top i == bottom i); rename "
                                  "it", layer=layer.name, field="top")
-            if in_place and not getattr(SPECS.get(layer.type), "in_place", True):
-                raise CaffeError(f"{layer.type} cannot compute in place (Caffe CHECKs top != "
-                                 "bottom); give the top a new name", layer=layer.name,
-                                 field="top")
-            if in_place and readers[t] > 1:
-                # Caffe's InsertSplits gives each reader of a blob read twice its own Split
-                # copy: this bottom is renamed, so the top is a second producer (abort).
-                raise CaffeError(f"in-place top '{t}' is also read by another layer; Caffe "
-                                 "rejects this ('produced by multiple sources'): give the "
-                                 "layer a new top name", layer=layer.name, field="top")
             available.add(t)
-        readers.update((t, 0) for t in layer.tops)
+            readers[t] = 0  # its new version has no reader yet
 
 

@@ -26,11 +26,10 @@ class RawLayer:
                  "fields", "_msg", "_cls")
 
     def __init__(self, name: str, type: str, bottoms: list, tops: list, msg,
-                 include: list | None = None, exclude: list | None = None,
-                 strict_dim: bool = True, fields: dict | None = None, cls=None):
+                 include=(), exclude=(), strict_dim: bool = True,
+                 fields: dict | None = None, cls=None):
         self.name, self.type, self.bottoms, self.tops = name, type, bottoms, tops
-        self.include = include if include is not None else []
-        self.exclude = exclude if exclude is not None else []
+        self.include, self.exclude = include, exclude  # NetStateRule sequences
         self.strict_dim, self.fields, self._msg, self._cls = strict_dim, fields, msg, cls
 
     @property
@@ -91,7 +90,7 @@ def from_fields(d: dict, cls) -> RawLayer:
     """:func:`from_v2` from the parser's dict of a layer (strings already str); its
     message, of class ``cls``, is built on first use."""
     raw = RawLayer(d.get("name", ""), d.get("type", ""), d.get("bottom") or [],
-                   d.get("top") or [], None, fields=d, cls=cls)
+                   d.get("top") or [], None, (), (), True, d, cls)
     if "include" in d or "exclude" in d:
         raw.include, raw.exclude = list(raw.msg.include), list(raw.msg.exclude)
     return raw

@@ -198,7 +198,7 @@ def _make_layer(raw: RawLayer, fork: str, spec=None) -> Layer:
             raise CaffeError(f"the {fork} schema has no interp_param, so this Interp layer "
                              "would lose its sizes; use --fork deeplab_v2 (or deeplab_v1)",
                              layer=raw.name, field="interp_param")
-    elif field and raw.has(field):
+    elif field and (field in raw.fields if raw.fields is not None else raw.has(field)):
         pmsg = getattr(raw.msg, field)
     key = (raw.type, n, n_tops, fork)
     params = _DEFAULTS.get(key, _UNPARSED) if pmsg is None else _UNPARSED

@@ -23,7 +23,7 @@ class RawLayer:
     """
 
     __slots__ = ("name", "type", "bottoms", "tops", "include", "exclude", "strict_dim",
-                 "fields", "_msg", "_cls")
+                 "fields", "msg_type", "_msg", "_cls")
 
     def __init__(self, name: str, type: str, bottoms: list, tops: list, msg,
                  include=(), exclude=(), strict_dim: bool = True,
@@ -31,6 +31,7 @@ class RawLayer:
         self.name, self.type, self.bottoms, self.tops = name, type, bottoms, tops
         self.include, self.exclude = include, exclude  # NetStateRule sequences
         self.strict_dim, self.fields, self._msg, self._cls = strict_dim, fields, msg, cls
+        self.msg_type = msg.__class__ if msg is not None else cls  # (`type` is a field here)
 
     @property
     def msg(self):
@@ -38,11 +39,6 @@ class RawLayer:
         if self._msg is None and self._cls is not None:
             self._msg = self._cls(**self.fields)  # checked by the parser: cannot fail
         return self._msg
-
-    @property
-    def msg_type(self):
-        """The class of the layer message, without building it."""
-        return self._cls if self._msg is None and self._cls is not None else type(self.msg)
 
     def has(self, field: str) -> bool:
         """True if the layer message sets ``field`` (a message field)."""

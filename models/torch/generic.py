@@ -38,7 +38,8 @@ class CaffeNet(nn.Module):
             for b in layer.bottoms:
                 last_use[b] = i
         outputs = set(self._outputs)
-        # one flat step per layer: (callable, bottoms, tops, blobs no later layer reads)
+        # one flat step per layer: (callable, its only bottom or None, bottoms, tops, blobs
+        # no later layer reads)
         steps = self._steps = []
         for i, layer in enumerate(net.layers):
             module = build_layer(layer)
@@ -54,7 +55,8 @@ class CaffeNet(nn.Module):
                         b for b in bottoms
                         if last_use[b] == i and b not in tops and b not in outputs))
                     break
-            steps.append((fn, bottoms, tops, done))
+            # one bottom: its name, called without building an argument tuple
+            steps.append((fn, bottoms[0] if len(bottoms) == 1 else None, bottoms, tops, done))
         if channels_last:  # 4-D weights too, else every convolution reorders them per call
             self.to(memory_format=torch.channels_last)
 
@@ -80,8 +82,8 @@ class CaffeNet(nn.Module):
         if self.channels_last:
             blobs = {k: _nhwc(v) for k, v in blobs.items()}
         keep, get = return_blobs, blobs.__getitem__
-        for fn, bottoms, tops, done in self._steps:
-            out = fn(*map(get, bottoms))
+        for fn, bottom, bottoms, tops, done in self._steps:
+            out = fn(get(bottom)) if bottom is not None else fn(*map(get, bottoms))
             if isinstance(out, (list, tuple)):
                 blobs.update(zip(tops, out))
             else:

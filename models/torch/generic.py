@@ -81,16 +81,24 @@ class CaffeNet(nn.Module):
         blobs = self._inputs(x)
         if self.channels_last:
             blobs = {k: _nhwc(v) for k, v in blobs.items()}
-        keep, get = return_blobs, blobs.__getitem__
-        for fn, bottom, bottoms, tops, done in self._steps:
-            out = fn(get(bottom)) if bottom is not None else fn(*map(get, bottoms))
-            if isinstance(out, (list, tuple)):
-                blobs.update(zip(tops, out))
-            else:
-                blobs[tops[0]] = out
-            if done and not keep:  # free what no later layer reads (large inputs)
-                for b in done:
-                    blobs.pop(b, None)
+        keep, get, steps = return_blobs, blobs.__getitem__, self._steps
+        step = None
+        try:
+            for step in steps:
+                fn, bottom, bottoms, tops, done = step
+                out = fn(get(bottom)) if bottom is not None else fn(*map(get, bottoms))
+                if isinstance(out, (list, tuple)):
+                    blobs.update(zip(tops, out))
+                else:
+                    blobs[tops[0]] = out
+                if done and not keep:  # free what no later layer reads (large inputs)
+                    for b in done:
+                        blobs.pop(b, None)
+        except CaffeError as e:  # an op refused its input: name the layer
+            # by identity: steps of equal content (shared functions) are not the same layer
+            i = next((i for i, s in enumerate(steps) if s is step), None)
+            raise e.with_context(layer=self.net.layers[i].name if i is not None else None) \
+                from None
         if return_blobs:
             return {k: _nchw(v) for k, v in blobs.items()}
         outs = {name: _nchw(blobs[name]) for name in self._outputs}

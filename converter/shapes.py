@@ -74,18 +74,25 @@ def infer_shapes(net, input_shapes: dict, per_layer: dict | None = None,
                              layer=layer.name, field="bottom") from None
         tops = spec.infer(layer.params, bottom_shapes, ctx)
         first = bottom_shapes[0] if bottom_shapes else None
-        given = last = None
-        for t, s in zip(top_names, tops):
-            if s is not given:  # tops of one shape object (Slice, Split): one check
-                given = s
-                if s is first:  # shape-preserving: the bottom's checked int tuple
-                    last = s
-                else:
-                    s = tuple(map(int, s))
-                    if s != last:
-                        check_size(s, f"top '{t}'", layer.name)
+        if len(tops) == 1 == len(top_names):  # the usual case, without the loop
+            s = tops[0]
+            if s is not first:  # else shape-preserving: the bottom's checked int tuple
+                s = tuple(map(int, s))
+                check_size(s, f"top '{top_names[0]}'", layer.name)
+            shapes[top_names[0]] = s
+        else:
+            given = last = None
+            for t, s in zip(top_names, tops):
+                if s is not given:  # tops of one shape object (Slice, Split): one check
+                    given = s
+                    if s is first:
                         last = s
-            shapes[t] = last
+                    else:
+                        s = tuple(map(int, s))
+                        if s != last:
+                            check_size(s, f"top '{t}'", layer.name)
+                            last = s
+                shapes[t] = last
         if per_layer is not None:
             per_layer[layer.name] = [tuple(s) for s in tops]
         if bottoms_of is not None and layer.type in bottoms_of[0]:

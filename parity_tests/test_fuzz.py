@@ -40,3 +40,24 @@ def test_seeded_fuzz_sample(monkeypatch):
     assert sum(sum(c.values()) for k, c in rep["by_mutator"].items()
                if not k.startswith(("bit", "trunc", "corrupt", "packed", "huge", "deep",
                                     "text"))) == len(SCALE)  # the scale cases ran
+
+
+def test_unpooling_to_a_zero_size_is_a_caffe_error(tmp_path):
+    """Campaign seed 1, input 5539 (text_numbers on zoo_pool_mask_unpool): dst_h 0 made
+    the torch forward raise ValueError (a mask index past an empty plane): a crash."""
+    pytest.importorskip("torch")
+    import numpy as np
+
+    from caffe2ss.converter import CaffeError, load
+    from caffe2ss.converter.backends import get_backend
+
+    case = Path(__file__).resolve().parent / "data" / "oracle" / "zoo_pool_mask_unpool"
+    text = (case / "deploy.prototxt").read_text()
+    assert "dst_h: 10 dst_w: 12" in text
+    (tmp_path / "m.prototxt").write_text(text.replace("dst_h: 10 dst_w: 12",
+                                                      "dst_h: 0 dst_w: 12"))
+    net = load(case / "weights.caffemodel", tmp_path / "m.prototxt")
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 11)).astype(np.float32)
+    with pytest.raises(CaffeError) as e:
+        get_backend("torch").run(net, {"data": x})
+    assert e.value.layer == "unpool2" and "unpooled size 0x12" in str(e.value)

@@ -89,3 +89,48 @@ def test_weight_check_in_shape_inference_is_linear(monkeypatch):
     monkeypatch.setattr(LayerSpec, "weighted", lambda self, p: calls.append(1) or real(self, p))
     infer_shapes(net, net.resolve_input_shapes(), require_weights=True)
     assert len(calls) <= 2 * n, len(calls)
+
+
+def test_layers_without_parameters_share_one_parse():
+    """Per-layer work is constant: n in-place ReLUs without relu_param parse their
+    defaults once (the parameters are immutable and shared)."""
+    from caffe2ss.converter.layers import SPECS
+
+    spec = SPECS["ReLU"]
+    calls = []
+    real = spec.parse
+    object.__setattr__(spec, "parse", lambda p, ctx: calls.append(1) or real(p, ctx))
+    try:
+        net = load_definition(relu_chain(500), "bvlc")
+        net2 = load_definition(relu_chain(1000), "bvlc")
+    finally:
+        object.__setattr__(spec, "parse", real)
+    assert len(calls) <= 1, len(calls)  # once per process, for every net
+    assert net.layers[0].params is net2.layers[-1].params
+
+
+def test_module_keys_do_not_scan_a_list_per_layer():
+    """The PyTorch module keys of n weighted layers: an ordered set, not a list scan."""
+    from caffe2ss.models.naming import module_keys
+
+    n = 2000
+    net = load_definition('input: "data" input_dim: 1 input_dim: 1 input_dim: 1 '
+                          'input_dim: 1\n' + "".join(
+                              f'layer {{ name: "p{i}" type: "PReLU" bottom: "data" '
+                              'top: "data" }\n' for i in range(n)), "bvlc")
+    for layer in net.layers:
+        layer.name = CountingName(layer.name)
+    CountingName.calls = 0
+    keys = module_keys(net)
+    assert len(keys) == n
+    assert CountingName.calls <= 4 * n, CountingName.calls  # a list scan: ~n*n/2
+
+
+def test_a_scale_case_prototxt_takes_the_token_lane():
+    """The 100k-layer fuzz case's text is read by the whitespace-token lane (a change
+    that sent it to the regular-expression lane or to protobuf would be far slower)."""
+    from caffe2ss.converter.reader import textsplit
+    from caffe2ss.protos import caffe_pb2
+
+    fields = textsplit.fields(relu_chain(1000), caffe_pb2.NetParameter.DESCRIPTOR)
+    assert len(fields["layer"]) == 1000

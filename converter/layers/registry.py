@@ -127,6 +127,11 @@ def _as_is(blobs) -> list:
     return list(blobs)
 
 
+def never(fact: Callable) -> bool:
+    """True if a spec's fact is the constant False (per-layer loops skip the call)."""
+    return fact is _never
+
+
 def _const(value) -> Callable:
     return _always if value is True else _never if value is False else value
 

@@ -15,12 +15,18 @@ from __future__ import annotations
 
 from ..ir import Layer, Net
 from ..layers import SPECS
+from ..layers.registry import never
 
 
 def shares_memory(layer: Layer) -> bool:
     """True if the layer's tops share its (first) bottom's data in Caffe (its spec says)."""
     spec = SPECS.get(layer.type)
     return spec is not None and spec.shares_memory(len(layer.bottoms), len(layer.tops))
+
+
+def _never_shared() -> set:
+    """The types whose tops never share memory (no call per layer for them)."""
+    return {t for t, spec in SPECS.items() if never(spec.shares_memory)}
 
 
 def share_memory_writes(net: Net) -> None:
@@ -38,6 +44,7 @@ def share_memory_writes(net: Net) -> None:
     writer: dict[str, tuple] = {}                                   # id -> (layer, blob)
     owner: dict[str, str] = {}     # id -> its blob, while no second blob shares it
     layers = []
+    unshared = _never_shared()
 
     def refresh(blob: str) -> None:
         mid = memory.get(blob)
@@ -56,7 +63,7 @@ def share_memory_writes(net: Net) -> None:
             if current is not None and b not in current:  # stale: refresh it
                 refresh(b)
         layers.append(layer)
-        shared = shares_memory(layer)  # once per layer, not per top
+        shared = layer.type not in unshared and shares_memory(layer)  # once per layer
         for i, top in enumerate(layer.tops):
             if i < len(bottoms) and bottoms[i] == top:   # in place
                 mid = memory[top]

@@ -5,14 +5,17 @@ from .aliasing import share_memory_writes
 from .crf_layer import crf_from_layer
 from ..errors import CaffeError
 from .inputs import data_layer, header_inputs, preprocessing_fallback
-from ..ir import Layer, Net
-from ..layers import SPECS, Msg, new_context
+from ..ir import Net
+from ..layers import SPECS
+from .makelayer import make_layer
 from .rawlayers import RawLayer, net_state, raw_layers
 from .choose_input import check_wanted, choose_inputs, is_data, may_have_weights
 from ..forks import DATA_TYPES, DROP_TYPES, POSTPROCESS_TYPES
 from .refused import reason
 from .upgrade import as_str, layer_included
 from .weights import attach_weights
+from .wiring import check_wiring
+
 
 def build_net(msg, fork: str, weights=None, inputs=None, fields=None) -> Net:
     """Build the TEST-phase inference :class:`Net` from a NetParameter message.
@@ -99,7 +102,7 @@ def build_net(msg, fork: str, weights=None, inputs=None, fields=None) -> Net:
         if spec is None or spec.family == "internal":
             unsupported.append(raw)
             continue
-        layers.append(_make_layer(raw, fork, spec))
+        layers.append(make_layer(raw, fork, spec))
     if unsupported:
         listed = ", ".join(f"'{r.name}' ({_why(r.type)})" for r in unsupported)
         err = CaffeError(f"unsupported layer types: {listed}. Supported: "
@@ -116,7 +119,7 @@ def build_net(msg, fork: str, weights=None, inputs=None, fields=None) -> Net:
                          field="layer")
     net.notes.extend(why)
     net.source_weighted = [w.name for w in weights or () if w.blobs]
-    _check_wiring(net)
+    check_wiring(net)
     share_memory_writes(net)
     attach_weights(net, weights)
     preprocessing_fallback(net)
@@ -146,119 +149,3 @@ def _why(type_name: str) -> str:
 def caffe_types() -> list[str]:
     """The Caffe layer types we convert (the registry minus caffe2ss's own IR types)."""
     return sorted(t for t, spec in SPECS.items() if spec.family != "internal")
-
-
-#: the parameter message of a layer that sets none (every field reads as Caffe's default)
-_ABSENT = Msg(None)
-#: (type, bottoms, tops, fork) -> the parameters of a layer without a parameter message
-#: (every field Caffe's default): parsed once, shared, as they are immutable
-_DEFAULTS: dict = {}
-_UNPARSED = object()
-
-
-def _remember_defaults(key, params) -> None:
-    try:
-        hash(params)  # frozen, with immutable fields: safe to share between layers
-    except TypeError:
-        return
-    _DEFAULTS[key] = params
-
-
-#: message class -> the names of its fields (a fork's LayerParameter, V0's upgraded one)
-_FIELD_NAMES: dict = {}
-
-
-def _field_names(cls) -> frozenset:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = frozenset(cls.DESCRIPTOR.fields_by_name)
-    return names
-
-
-def _make_layer(raw: RawLayer, fork: str, spec=None) -> Layer:
-    spec = spec or SPECS[raw.type]
-    lo, hi = spec.bottoms
-    n = len(raw.bottoms)
-    if n < lo or (hi is not None and n > hi):
-        want = f"{lo}" if lo == hi else f"{lo}..{hi if hi is not None else 'n'}"
-        raise CaffeError(f"{raw.type} takes {want} bottoms, got {n}", layer=raw.name,
-                         field="bottom")
-    lo, hi = spec.tops
-    n_tops = len(raw.tops)
-    if not raw.tops:
-        raise CaffeError(f"{raw.type} needs a top", layer=raw.name, field="top")
-    if n_tops < lo or (hi is not None and n_tops > hi):
-        want = f"{lo}" if lo == hi else f"{lo}..{hi if hi is not None else 'n'}"
-        raise CaffeError(f"{raw.type} gives {want} tops, got {n_tops}; remove the extra "
-                         "tops", layer=raw.name, field="top")
-    pmsg, field = None, spec.param_field
-    if field and field not in _field_names(raw.msg_type):
-        if raw.type == "Interp":
-            # BVLC has no Interp: DLv2's interp_param (143) reads as BVLC's input_param
-            raise CaffeError(f"the {fork} schema has no interp_param, so this Interp layer "
-                             "would lose its sizes; use --fork deeplab_v2 (or deeplab_v1)",
-                             layer=raw.name, field="interp_param")
-    elif field and raw.has(field):
-        pmsg = getattr(raw.msg, field)
-    key = (raw.type, n, n_tops, fork)
-    params = _DEFAULTS.get(key, _UNPARSED) if pmsg is None else _UNPARSED
-    try:
-        if params is _UNPARSED:
-            # an absent message reads as defaults; its errors get the layer from
-            # with_context
-            params = spec.parse(Msg(pmsg, raw.name) if pmsg is not None else _ABSENT,
-                                new_context((raw.name, n, n_tops, fork)))
-            if pmsg is None:
-                _remember_defaults(key, params)
-    except CaffeError as e:
-        raise e.with_context(layer=raw.name,
-                             field=spec.param_field and f"{spec.param_field}.{e.field}") \
-            from None
-    # the raw layer's lists are its own (made by the upgrade), and it is dropped after
-    return Layer(raw.name, raw.type, raw.bottoms, raw.tops, params, strict_dim=raw.strict_dim)
-
-
-def _unproduced(net: Net, layer: Layer, b: str) -> CaffeError:
-    """The error for a bottom that no earlier layer or input produces."""
-    for later in net.layers:
-        if b in later.tops:  # the first layer producing it
-            if later.name != layer.name:
-                return CaffeError(f"bottom '{b}' is produced only later, by layer "
-                                  f"'{later.name}': the graph has a cycle or is out of "
-                                  "order", layer=layer.name, field="bottom")
-            break
-    return CaffeError(f"bottom '{b}' is not produced by any layer or input; check the "
-                      "spelling or add an input", layer=layer.name, field="bottom")
-
-
-def _check_wiring(net: Net) -> None:
-    available = set(net.inputs)
-    readers: dict[str, int] = {}  # bottoms reading the current version of each blob
-    for layer in net.layers:
-        bottoms = layer.bottoms
-        for b in bottoms:
-            readers[b] = readers.get(b, 0) + 1
-            if b not in available:
-                raise _unproduced(net, layer, b)
-        for i, t in enumerate(layer.tops):
-            # Caffe (Net::AppendTop): a top may reuse an existing name only in place,
-            # i.e. when it is the bottom at the same index.
-            in_place = i < len(bottoms) and bottoms[i] == t
-            if t in available and not in_place:
-                raise CaffeError(f"top '{t}' is produced by multiple sources (Caffe allows "
-                                 "reusing a name only in place, top i == bottom i); rename "
-                                 "it", layer=layer.name, field="top")
-            if in_place and not getattr(SPECS.get(layer.type), "in_place", True):
-                raise CaffeError(f"{layer.type} cannot compute in place (Caffe CHECKs top != "
-                                 "bottom); give the top a new name", layer=layer.name,
-                                 field="top")
-            if in_place and readers[t] > 1:
-                # Caffe's InsertSplits gives each reader of a blob read twice its own Split
-                # copy: this bottom is renamed, so the top is a second producer (abort).
-                raise CaffeError(f"in-place top '{t}' is also read by another layer; Caffe "
-                                 "rejects this ('produced by multiple sources'): give the "
-                                 "layer a new top name", layer=layer.name, field="top")
-            available.add(t)
-        readers.update((t, 0) for t in layer.tops)
-
-

@@ -23,15 +23,15 @@ class RawLayer:
     """
 
     __slots__ = ("name", "type", "bottoms", "tops", "include", "exclude", "strict_dim",
-                 "fields", "_msg", "_cls")
+                 "fields", "msg_type", "_msg", "_cls")
 
     def __init__(self, name: str, type: str, bottoms: list, tops: list, msg,
-                 include: list | None = None, exclude: list | None = None,
-                 strict_dim: bool = True, fields: dict | None = None, cls=None):
+                 include=(), exclude=(), strict_dim: bool = True,
+                 fields: dict | None = None, cls=None):
         self.name, self.type, self.bottoms, self.tops = name, type, bottoms, tops
-        self.include = include if include is not None else []
-        self.exclude = exclude if exclude is not None else []
+        self.include, self.exclude = include, exclude  # NetStateRule sequences
         self.strict_dim, self.fields, self._msg, self._cls = strict_dim, fields, msg, cls
+        self.msg_type = msg.__class__ if msg is not None else cls  # (`type` is a field here)
 
     @property
     def msg(self):
@@ -39,11 +39,6 @@ class RawLayer:
         if self._msg is None and self._cls is not None:
             self._msg = self._cls(**self.fields)  # checked by the parser: cannot fail
         return self._msg
-
-    @property
-    def msg_type(self):
-        """The class of the layer message, without building it."""
-        return self._cls if self._msg is None and self._cls is not None else type(self.msg)
 
     def has(self, field: str) -> bool:
         """True if the layer message sets ``field`` (a message field)."""
@@ -91,7 +86,7 @@ def from_fields(d: dict, cls) -> RawLayer:
     """:func:`from_v2` from the parser's dict of a layer (strings already str); its
     message, of class ``cls``, is built on first use."""
     raw = RawLayer(d.get("name", ""), d.get("type", ""), d.get("bottom") or [],
-                   d.get("top") or [], None, fields=d, cls=cls)
+                   d.get("top") or [], None, (), (), True, d, cls)
     if "include" in d or "exclude" in d:
         raw.include, raw.exclude = list(raw.msg.include), list(raw.msg.exclude)
     return raw

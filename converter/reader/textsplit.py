@@ -59,7 +59,14 @@ def fields(text: str, desc) -> dict:
             if kind != MSG:
                 raise Fallback
             sub: dict = {}
-            store(cur, name, repeated, sub)
+            if repeated:
+                seq = cur.get(name)
+                if seq is None:
+                    cur[name] = [sub]
+                else:
+                    seq.append(sub)
+            else:
+                store(cur, name, repeated, sub)
             stack.append((cur, known))
             cur, known, fresh = sub, table(extra), True
             continue

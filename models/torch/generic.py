@@ -38,7 +38,8 @@ class CaffeNet(nn.Module):
             for b in layer.bottoms:
                 last_use[b] = i
         outputs = set(self._outputs)
-        # one flat step per layer: (callable, bottoms, tops, blobs no later layer reads)
+        # one flat step per layer: (callable, its only bottom or None, bottoms, tops, blobs
+        # no later layer reads)
         steps = self._steps = []
         for i, layer in enumerate(net.layers):
             module = build_layer(layer)
@@ -54,7 +55,8 @@ class CaffeNet(nn.Module):
                         b for b in bottoms
                         if last_use[b] == i and b not in tops and b not in outputs))
                     break
-            steps.append((fn, bottoms, tops, done))
+            # one bottom: its name, called without building an argument tuple
+            steps.append((fn, bottoms[0] if len(bottoms) == 1 else None, bottoms, tops, done))
         if channels_last:  # 4-D weights too, else every convolution reorders them per call
             self.to(memory_format=torch.channels_last)
 
@@ -79,16 +81,24 @@ class CaffeNet(nn.Module):
         blobs = self._inputs(x)
         if self.channels_last:
             blobs = {k: _nhwc(v) for k, v in blobs.items()}
-        keep, get = return_blobs, blobs.__getitem__
-        for fn, bottoms, tops, done in self._steps:
-            out = fn(*map(get, bottoms))
-            if isinstance(out, (list, tuple)):
-                blobs.update(zip(tops, out))
-            else:
-                blobs[tops[0]] = out
-            if done and not keep:  # free what no later layer reads (large inputs)
-                for b in done:
-                    blobs.pop(b, None)
+        keep, get, steps = return_blobs, blobs.__getitem__, self._steps
+        step = None
+        try:
+            for step in steps:
+                fn, bottom, bottoms, tops, done = step
+                out = fn(get(bottom)) if bottom is not None else fn(*map(get, bottoms))
+                if isinstance(out, (list, tuple)):
+                    blobs.update(zip(tops, out))
+                else:
+                    blobs[tops[0]] = out
+                if done and not keep:  # free what no later layer reads (large inputs)
+                    for b in done:
+                        blobs.pop(b, None)
+        except CaffeError as e:  # an op refused its input: name the layer
+            # by identity: steps of equal content (shared functions) are not the same layer
+            i = next((i for i, s in enumerate(steps) if s is step), None)
+            raise e.with_context(layer=self.net.layers[i].name if i is not None else None) \
+                from None
         if return_blobs:
             return {k: _nchw(v) for k, v in blobs.items()}
         outs = {name: _nchw(blobs[name]) for name in self._outputs}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ...converter.errors import CaffeError
 from .ops import FLT_MAX, pool2d
 
 
@@ -36,14 +37,17 @@ def unpool(x, mask, out_h: int, out_w: int):
 
     Index -1 (a pooling window whose max stayed -FLT_MAX) makes Caffe write out of the
     plane (undefined behaviour): it is dropped. An index past the plane aborts Caffe;
-    it raises ValueError here.
+    it raises CaffeError here (a mask from a pooling of another size, or an unpooled
+    size of 0).
     """
     n, c, h, w = x.shape
     plane = out_h * out_w
     idx = mask.reshape(n, c, h * w).to(torch.int64)  # Caffe: static_cast<int>
     if bool((idx >= plane).any()):
-        raise ValueError(f"unpooling mask index out of range [0, {plane}): the mask "
-                         "does not come from a pooling of the unpooled size")
+        raise CaffeError(f"unpooling mask index out of range [0, {plane}): the mask does "
+                         f"not come from a pooling of the unpooled size {out_h}x{out_w}; "
+                         "check the unpooled size (dst_h/dst_w, scale) and the mask's "
+                         "Pooling", field="bottom")
     idx = torch.where(idx < 0, plane, idx)  # dropped into a spare slot
     pos = torch.arange(h * w).expand(n, c, h * w)
     winner = torch.full((n, c, plane + 1), -1, dtype=torch.int64)

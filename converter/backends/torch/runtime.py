@@ -44,7 +44,7 @@ def _arrays(net, inputs: dict, checked: bool = False) -> dict:
 
 
 def _forward(model: CaffeNet, net, arrays: dict, blobs: bool) -> dict:
-    with torch.no_grad():
+    with torch.inference_mode():  # no autograd bookkeeping: the outputs become numpy
         out = model({k: torch.from_numpy(a) for k, a in arrays.items()}, return_blobs=blobs)
     outputs = model.outputs
     if not blobs:

@@ -8,11 +8,14 @@ from ..caffe_modules import PReLU
 from .registry import Fn, register, weights
 
 
+_RELU = Fn(torch.relu, "ReLU")  # stateless: one for every ReLU of slope 0
+
+
 @register("ReLU")
 def relu(layer):
     slope = layer.params.negative_slope
     if slope == 0:  # ops.relu's own first case, without two Python calls per forward
-        return Fn(torch.relu, "ReLU")
+        return _RELU
     return Fn(lambda x: ops.relu(x, slope), "ReLU")
 
 

@@ -2,16 +2,14 @@
 segmentation data/accuracy layers (``interp_param`` is field 143, BVLC's input_param)."""
 import re
 
-from .fork import Fork
+from .fork import Fork, any_match, text_patterns
 
 #: DeepLab v2 type strings (its registered layer types that BVLC lacks).
 TYPES = frozenset({"Interp", "DenseCRF", "ImageSegData", "MatRead", "MatWrite",
                    "SegAccuracy", "BiasChannel", "AdaptiveBiasChannel", "UniqueLabel",
                    "DomainTransform", "DomainTransformForwardOnly", "SpatialProduct"})
 
-_TEXT = re.compile(r'type\s*:\s*"(' + "|".join(sorted(TYPES)) + r')"')
-#: ``interp_param {`` as a word (literal first: see ceil_mode.py)
-_INTERP = re.compile(r"interp_param(?<=\binterp_param)\s*\{")
+_TEXT = text_patterns(sorted(TYPES), ("interp",))
 _BN = re.compile(r'type\s*:\s*"BN"')
 
 
@@ -19,7 +17,7 @@ def detect_text(body: str) -> bool:
     """A DeepLab v2 type string, or an ``interp_param`` block."""
     if '"BN"' in body and _BN.search(body):  # PSPNet: DLv2's schema plus BN (pspnet.py)
         return False
-    return bool(_TEXT.search(body) or _INTERP.search(body))
+    return any_match(_TEXT, body)
 
 
 def detect_layer(l) -> bool:

@@ -1,12 +1,31 @@
 """What one Caffe fork is: its schema, how to recognise its files, and its layer types."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
 
 def _no(_) -> bool:
     return False
+
+
+def text_patterns(types, params=()) -> tuple:
+    """Patterns that find a fork's layer ``type: "T"`` or one of its ``p_param {`` blocks.
+
+    Each starts with a literal, so ``re`` finds its candidates at C speed; a leading
+    ``\\b`` would make it try every position of a multi-megabyte text (the word boundary
+    is checked behind the literal instead). Use with :func:`any_match`."""
+    out = [re.compile(r'type\s*:\s*"(%s)"' % "|".join(types))]
+    if params:
+        out.append(re.compile(r"_param(?:%s)\s*\{" % "|".join(
+            rf"(?<=\b{p}_param)" for p in params)))
+    return tuple(out)
+
+
+def any_match(patterns, body: str) -> bool:
+    """Whether any of ``patterns`` occurs in ``body``."""
+    return any(rx.search(body) for rx in patterns)
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,16 @@
 BVLC plus SSD's layers (202-206, :mod:`.ssd`) and 500-507: nearest Upsample,
 HardSigmoid, ReLU6, Pad, BilinearInterpolate, MaxUnPool, PixelShuffle; 1111 ``bn_param``;
 pooling's field 13 is ``ceil_mode``."""
-import re
 
 from . import ssd
 from .ceil_mode import detect_text as _ceil_mode
-from .fork import Fork
+from .fork import Fork, any_match, text_patterns
 
 #: Layer types of the build that BVLC and SSD lack.
 TYPES = ("ReLU6", "HardSwish", "HardSigmoid", "Pad", "PixelShuffle", "MaxUnPool",
          "BilinearInterpolate", "Upsample")
-_PARAMS = ("relu6", "hardsigmoid", "pad", "pixelshuffle", "max_unpool", "bilinear_interpolate",
-           "upsample")
-#: a type string, or one of its ``*_param {`` blocks as a word (each pattern starts with a
-#: literal, the word before ``_param`` checked behind it: see ceil_mode.py)
-_TEXT = (re.compile(r'type\s*:\s*"(%s)"' % "|".join(TYPES)),
-         re.compile(r"_param(?:%s)\s*\{" % "|".join(rf"(?<=\b{p}_param)" for p in _PARAMS)))
+_TEXT = text_patterns(TYPES, ("relu6", "hardsigmoid", "pad", "pixelshuffle", "max_unpool",
+                             "bilinear_interpolate", "upsample"))
 #: LayerParameter fields of the build unknown to BVLC and SSD.
 FIELDS = frozenset({*range(500, 508), 1111})
 
@@ -24,7 +19,7 @@ FIELDS = frozenset({*range(500, 508), 1111})
 def detect_text(body: str) -> bool:
     """One of the build's own layer types or parameter blocks, or SSD's layers with
     pooling's ``ceil_mode`` (which the SSD fork lacks)."""
-    return any(rx.search(body) for rx in _TEXT) or (ssd.detect_text(body) and _ceil_mode(body))
+    return any_match(_TEXT, body) or (ssd.detect_text(body) and _ceil_mode(body))
 
 
 #: types only this build registers (a ReLU6 with default parameters writes no field)

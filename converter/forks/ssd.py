@@ -6,22 +6,19 @@ training and evaluation layers (200, 201, 205, 207) are data or dropped layers.
 The inisis build (shared/oracle) carries the same fields with two other defaults
 (PriorBox ``clip``, DetectionOutput without ``nms_param``): a file that also has one of
 its own layers, or pooling's ``ceil_mode``, is read as inisis (:mod:`.inisis`)."""
-import re
-
-from .fork import Fork
+from .fork import Fork, any_match, text_patterns
 
 TYPES = ("Normalize", "Permute", "PriorBox", "DetectionOutput")
 #: LayerParameter fields of the fork that BVLC lacks: 202-204 and 206 are declared in
 #: protos/ssd.proto; 200, 201, 205, 207 (training data, loss, evaluation) are not
 FIELDS = frozenset(range(200, 208))
 #: the same, named, for prototxts
-TEXT = re.compile(r'type\s*:\s*"(%s)"|\b(permute|prior_box|detection_output|norm)_param'
-                  r'\s*\{' % "|".join(TYPES))
+TEXT = text_patterns(TYPES, ("permute", "prior_box", "detection_output", "norm"))
 
 
 def detect_text(body: str) -> bool:
     """One of the fork's layer types or parameter blocks."""
-    return bool(TEXT.search(body))
+    return any_match(TEXT, body)
 
 
 def detect_layer(l) -> bool:

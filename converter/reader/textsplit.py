@@ -59,14 +59,7 @@ def fields(text: str, desc) -> dict:
             if kind != MSG:
                 raise Fallback
             sub: dict = {}
-            if repeated:
-                seq = cur.get(name)
-                if seq is None:
-                    cur[name] = [sub]
-                else:
-                    seq.append(sub)
-            else:
-                store(cur, name, repeated, sub)
+            store(cur, name, repeated, sub)
             stack.append((cur, known))
             cur, known, fresh = sub, table(extra), True
             continue
@@ -78,16 +71,7 @@ def fields(text: str, desc) -> dict:
                 raise Fallback  # a piece of a string, or one with an escape
         else:
             item = value(kind, extra, "", tok)
-        if repeated:
-            seq = cur.get(name)
-            if seq is None:
-                cur[name] = [item]
-            else:
-                seq.append(item)
-        elif name in cur:
-            raise Fallback  # protobuf refuses a singular field given twice
-        else:
-            cur[name] = item
+        store(cur, name, repeated, item)
         fresh = False
     if stack:
         raise Fallback  # unclosed '{': protobuf words the error

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers.onelayer import backend  # noqa: F401 (a fixture)
 from caffe2ss.converter import load
-from caffe2ss.converter.backends import BACKENDS, get_backend
+from caffe2ss.converter.backends import get_backend
 from caffe2ss.converter.errors import CaffeError
 
 NET = """name: "cols"
@@ -66,12 +67,7 @@ def reference(net, x):
     return out
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_im2col_and_parameter_equal_the_loops(fw, tmp_path):
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
+def test_im2col_and_parameter_equal_the_loops(backend, tmp_path):
     net = _net(tmp_path)
     assert net.infer_shapes()["over"] == (2, 48, 1, 1)  # a last window overhanging by < s
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 6)).astype(np.float32)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers.onelayer import backend  # noqa: F401 (a fixture)
 from caffe2ss.converter import load
-from caffe2ss.converter.backends import BACKENDS, get_backend
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.parity import compare_blob
 
@@ -55,12 +55,7 @@ def reference(x):
     }
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_math_and_axis_layers_match_caffe_formulas(fw, tmp_path):
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
+def test_math_and_axis_layers_match_caffe_formulas(backend, tmp_path):
     proto = tmp_path / "n.prototxt"
     proto.write_text(NET)
     net = load(proto)
@@ -69,7 +64,7 @@ def test_math_and_axis_layers_match_caffe_formulas(fw, tmp_path):
     ours = backend.run(net, {"data": x}, blobs=True)
     for name, ref in reference(x).items():
         res = compare_blob(ours[name], ref.astype(np.float32))
-        assert res.passed, f"{fw} {name}: {res.reason}"
+        assert res.passed, f"{backend.__name__} {name}: {res.reason}"
     assert ours["ties"][0, :, 0, 0].tolist() == [2.0, 1.0]  # not torch/TF's [0, 1]
 
 
@@ -128,17 +123,12 @@ def test_torch_and_tf_ops_have_the_same_signatures():
                     list(inspect.signature(getattr(f, n)).parameters)), n
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_embed_picks_weight_rows_by_truncated_index(fw, tmp_path):
+def test_embed_picks_weight_rows_by_truncated_index(backend, tmp_path):
     """embed_layer.cpp: top[n, :] = W[static_cast<int>(x[n]), :] + b."""
     from google.protobuf import text_format
 
     from caffe2ss.protos import caffe_pb2
 
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
     text = ('layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 '
             'dim: 3 } } }\nlayer { name: "e" type: "Embed" bottom: "data" top: "e" '
             'embed_param { num_output: 4 input_dim: 5 } }\n')

@@ -7,9 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers.onelayer import backend  # noqa: F401 (a fixture)
 from caffe2ss.converter import load
-from caffe2ss.converter.backends import BACKENDS, get_backend
-from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.parity import compare_blob
 
 C = 3
@@ -47,12 +46,7 @@ def reference(x):
             "perm2": x.transpose(3, 0, 1, 2)}
 
 
-@pytest.mark.parametrize("fw", list(BACKENDS))
-def test_normalize_and_permute_match_the_ssd_sources(fw, tmp_path):
-    try:
-        backend = get_backend(fw)
-    except CaffeError as e:
-        pytest.skip(str(e))
+def test_normalize_and_permute_match_the_ssd_sources(backend, tmp_path):
     (tmp_path / "n.prototxt").write_text(NET)
     net = load(_caffemodel(tmp_path / "n.caffemodel"), tmp_path / "n.prototxt")
     assert net.fork == "ssd"
@@ -60,7 +54,7 @@ def test_normalize_and_permute_match_the_ssd_sources(fw, tmp_path):
     ours = backend.run(net, {"data": x}, blobs=True)
     for name, want in reference(x).items():
         res = compare_blob(ours[name], np.asarray(want, np.float32))
-        assert res.passed, f"{fw} {name}: {res.reason}"
+        assert res.passed, f"{backend.__name__} {name}: {res.reason}"
 
 
 def test_caffemodel_alone_is_detected_as_ssd(tmp_path):

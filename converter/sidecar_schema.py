@@ -15,9 +15,11 @@ import json
 import math
 import os
 import stat
+from pathlib import Path
 
 from .errors import CaffeError
 from .forks import FORKS
+from .generation import verify_set
 from .provenance import VERSION
 
 #: Largest sidecar read (the net definition is the big part: a few KB to a few MB).
@@ -73,6 +75,14 @@ def parse_json(data: bytes, path, what: str = "the sidecar"):
 def read_sidecar(path) -> dict:
     """Read, parse and validate a sidecar file."""
     return validate_sidecar(parse_json(read_bounded(path), path), path)
+
+
+def read_verified(side) -> dict:
+    """:func:`read_sidecar`, then every file the sidecar fingerprints verified as of its
+    conversion (:func:`.generation.verify_set`)."""
+    meta = read_sidecar(side)
+    verify_set(meta, Path(side).parent, side)
+    return meta
 
 
 def _fail(path, field: str, want: str):

@@ -14,8 +14,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import CaffeError, printable
-from ..generation import verify_set
-from ..sidecar_schema import read_sidecar
+from ..sidecar_schema import read_verified
 from .prepost import preprocess, resize_bilinear
 from ..backends import get_backend
 from ..provenance import find_sidecar
@@ -102,8 +101,7 @@ def open_model(model, framework: str | None = None, prototxt=None, fork=None,
             raise CaffeError("not a .caffemodel/.prototxt and no caffe2ss sidecar JSON "
                              f"({path.name}.json) next to it; convert it with caffe2ss "
                              "convert, or pass the .caffemodel", file=path)
-        meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
-        verify_set(meta, side.parent, side)  # weights and sidecar of one conversion
+        meta = read_verified(side)  # weights and sidecar of one conversion
         fw = meta["framework"]
         if framework and framework != fw:
             print(printable(f"caffe2ss: note: {path.name} was converted to {fw}; running "

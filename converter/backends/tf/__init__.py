@@ -11,9 +11,8 @@ from pathlib import Path
 
 from ...errors import CaffeError
 from ...provenance import sidecar_path
-from ...generation import verify_set
+from ...sidecar_schema import read_verified
 from ...memplan import check_memory
-from ...sidecar_schema import read_sidecar
 from ....models.tf import rebuild as build
 from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
@@ -71,8 +70,7 @@ def load_converted(path):
     if not side_path.exists():
         raise CaffeError("no sidecar next to the converted output; it is written by "
                          "caffe2ss convert as <name>.json", file=side_path)
-    side = read_sidecar(side_path)  # regular file, size cap, strict JSON, schema
-    verify_set(side, side_path.parent, side_path)  # the files are the sidecar's generation
+    side = read_verified(side_path)  # the files are the sidecar's generation
     net = load_definition(side["definition"], side["fork"])
     shape = {side["input"]["blob"]: side["input"]["shape"] or side["tf"]["build_shape"]}
     model = build_model(net, shape, weights=False)

@@ -15,10 +15,9 @@ from ....models.torch.crf import dense_crf_numpy
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...gcpause import gc_paused
-from ...generation import verify_set
+from ...sidecar_schema import read_verified
 from ...memplan import check_memory
 from ...provenance import sidecar_path
-from ...sidecar_schema import read_sidecar
 from ...reader.weights import check_weights
 from . import export
 from ....models.torch.builders import BUILDERS
@@ -78,8 +77,7 @@ def load_converted(path):
     if not side.exists():
         raise CaffeError("no provenance sidecar; it must sit next to the weights as "
                          "<weights>.json", file=side)
-    meta = read_sidecar(side)  # regular file, size cap, strict JSON, schema
-    verify_set(meta, side.parent, side)  # the weights are the sidecar's generation
+    meta = read_verified(side)  # the weights are the sidecar's generation
     net = load_definition(meta["definition"], meta["fork"])
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")

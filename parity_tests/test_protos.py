@@ -10,6 +10,7 @@ The real files are the project's verbatim copies in ``parity_tests/data`` (``net
 and ``oracle/``, see ``parity_tests/data/README.md``).
 """
 
+import importlib
 import json
 import math
 import re
@@ -221,23 +222,14 @@ INISIS_CASES = ("zoo_fork_inisis", "zoo_pool_mask_unpool", "zoo_ssd_normalize_pe
 SSD_CASES = ("zoo_ssd_normalize_permute", "zoo_ssd_detection")
 
 
-@pytest.mark.parametrize("case", INISIS_CASES)
-def test_inisis_schema_parses_the_reference_builds_own_layers(case):
-    from caffe2ss.protos import inisis_pb2
-
-    text = _parse_text(_oracle_file(case, "deploy.prototxt"), inisis_pb2)
-    binary = _parse_binary(_oracle_file(case, "weights.caffemodel"), inisis_pb2)
-    assert [l.type for l in text.layer] == [l.type for l in binary.layer
-                                            if l.type != "Split"]
-    assert _unknown_fields(binary) == []
-
-
-@pytest.mark.parametrize("case", SSD_CASES)
-def test_ssd_schema_parses_the_ssd_cases(case):
-    from caffe2ss.protos import ssd_pb2
-
-    text = _parse_text(_oracle_file(case, "deploy.prototxt"), ssd_pb2)
-    binary = _parse_binary(_oracle_file(case, "weights.caffemodel"), ssd_pb2)
+@pytest.mark.parametrize("schema,case", [("inisis_pb2", c) for c in INISIS_CASES]
+                         + [("ssd_pb2", c) for c in SSD_CASES])
+def test_fork_schema_parses_its_real_caffe_cases(schema, case):
+    """The reference build's cases through its own schema, and the SSD-only ones through
+    the SSD fork's: text and caffemodel agree, no field left unknown."""
+    module = importlib.import_module(f"caffe2ss.protos.{schema}")
+    text = _parse_text(_oracle_file(case, "deploy.prototxt"), module)
+    binary = _parse_binary(_oracle_file(case, "weights.caffemodel"), module)
     assert [l.type for l in text.layer] == [l.type for l in binary.layer
                                             if l.type != "Split"]
     assert _unknown_fields(binary) == []

@@ -55,6 +55,25 @@ def test_pool_mask_and_segnet_upsample_match_caffe_loops(backend, tmp_path):
     assert ours["p4_mask"][0, 0, 0, 0] == 0.0  # all-tied window: the first position
 
 
+def test_mask_of_a_huge_stride_is_gathered_not_padded(backend, tmp_path):
+    """Fuzz campaign seed 1, input 2639: a 2^32-1 stride (two columns) made the torch mask
+    pad the input out to the stride (a 1.2 TB allocation). torch gathers each window
+    offset and gives Caffe's loops' answer; TF and ONNX pool an explicitly padded input,
+    which the memory plan refuses before any work."""
+    text = HEAD + ('layer { name: "p" type: "Pooling" bottom: "data" top: "p" top: "m" '
+                   'pooling_param { pool: MAX kernel_h: 3 kernel_w: 2 stride_h: 2 '
+                   'stride_w: 4294967295 } }\n')
+    x = _input()
+    if backend.__name__.endswith("torch"):
+        _, ours = run_text(backend, tmp_path, text, {"data": x})
+        y, m = ref.max_pool_mask(x, (3, 2), (2, 4294967295), (0, 0))
+        assert ours["p"].shape == (2, 3, 4, 2)
+        assert np.array_equal(ours["p"], y) and np.array_equal(ours["m"], m)
+    else:
+        with pytest.raises(CaffeError, match="max-memory"):
+            run_text(backend, tmp_path, text, {"data": x})
+
+
 def test_segnet_is_detected_and_upsample_needs_the_fork(tmp_path):
     one = 'layer { name: "u" type: "Upsample" bottom: "a" bottom: "m" top: "u" }'
     assert detect_text_fork(one) == "segnet"

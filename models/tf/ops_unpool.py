@@ -5,7 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from .layout import from_caffe, to_caffe
-from .ops import F32, _pad, global_pool, pool2d
+from .ops import F32, global_pool, pool2d
 
 
 def max_pool_with_mask(x, p):
@@ -23,15 +23,19 @@ def max_pool_with_mask(x, p):
     y = pool2d(x, p)
     (kh, kw), (sh, sw), (ph, pw) = p.kernel, p.stride, p.pad
     oh, ow = tf.shape(y)[1], tf.shape(y)[2]
-    eh = tf.maximum(0, (oh - 1) * sh + kh - (h + 2 * ph))
-    ew = tf.maximum(0, (ow - 1) * sw + kw - (w + 2 * pw))
-    xp = _pad(xs, ph, pw, eh, ew, low)
     rows, cols = tf.range(oh) * sh - ph, tf.range(ow) * sw - pw
     mask = tf.fill(tf.shape(y), -1.0)
+    # each window offset gathered by index (no padded copy: a stride may be huge); a
+    # position outside the input reads the lowest float, which never equals a window's max
     for di in reversed(range(kh)):  # last assignment wins: the first offset in raster order
+        r = rows + di
+        rin = (r >= 0) & (r < h)
+        src_r = tf.gather(xs, tf.clip_by_value(r, 0, h - 1), axis=1)
         for dj in reversed(range(kw)):
-            win = xp[:, di:di + (oh - 1) * sh + 1:sh, dj:dj + (ow - 1) * sw + 1:sw, :]
-            idx = (rows + di)[:, None] * w + (cols + dj)[None, :]
+            c = cols + dj
+            inside = (rin[:, None] & ((c >= 0) & (c < w))[None, :])[None, :, :, None]
+            win = tf.where(inside, tf.gather(src_r, tf.clip_by_value(c, 0, w - 1), axis=2), low)
+            idx = r[:, None] * w + c[None, :]
             mask = tf.where(win == y, tf.cast(idx, x.dtype)[None, :, :, None], mask)
     return y, tf.where(y == low, -1.0, mask)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from ...converter.errors import CaffeError
 from .ops import FLT_MAX, pool2d
@@ -17,16 +16,21 @@ def max_pool_with_mask(x, p):
     h, w = x.shape[-2:]
     (kh, kw), (sh, sw), (ph, pw) = p.resolved(h, w)
     oh, ow = y.shape[-2:]
-    eh = max(0, (oh - 1) * sh + kh - h - ph)
-    ew = max(0, (ow - 1) * sw + kw - w - pw)
-    xp = F.pad(torch.where(x >= -FLT_MAX, x, -FLT_MAX), (pw, ew, ph, eh), value=-FLT_MAX)
+    src = torch.where(x >= -FLT_MAX, x, -FLT_MAX)
     rows = torch.arange(oh) * sh - ph
     cols = torch.arange(ow) * sw - pw
     mask = torch.full_like(y, -1.0)
+    # each window offset gathered by index (no padded copy: a stride may be huge); a
+    # position outside the input reads -FLT_MAX, which never equals a window's max
     for di in reversed(range(kh)):  # last assignment wins: the first offset in raster order
+        r = rows + di
+        rin = (r >= 0) & (r < h)
+        src_r = src.index_select(-2, r.clamp(0, h - 1))
         for dj in reversed(range(kw)):
-            win = xp[..., di:di + (oh - 1) * sh + 1:sh, dj:dj + (ow - 1) * sw + 1:sw]
-            idx = ((rows + di)[:, None] * w + (cols + dj)[None, :]).to(y.dtype)
+            c = cols + dj
+            inside = rin[:, None] & ((c >= 0) & (c < w))[None, :]
+            win = torch.where(inside, src_r.index_select(-1, c.clamp(0, w - 1)), -FLT_MAX)
+            idx = (r[:, None] * w + c[None, :]).to(y.dtype)
             mask = torch.where(win == y, idx, mask)
     return y, torch.where(y == -FLT_MAX, torch.full_like(y, -1.0), mask)
 

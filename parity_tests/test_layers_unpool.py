@@ -16,6 +16,8 @@ HEAD = 'layer { name: "data" type: "Input" top: "data" input_param { shape { dim
 POOLS = {  # name: (kernel, stride, pad)
     "p1": ((2, 2), (2, 2), (0, 0)), "p2": ((3, 3), (2, 2), (1, 1)),
     "p3": ((3, 2), (2, 3), (0, 0)), "p4": ((3, 3), (1, 1), (0, 0)), "g": ((9, 11), (1, 1), (0, 0)),
+    # fewer windows (3x3) than kernel offsets (5x7): torch scans by window, clipped
+    "p6": ((5, 7), (3, 4), (1, 2)),
 }
 NET = HEAD + "".join(
     f'layer {{ name: "{n}" type: "Pooling" bottom: "data" top: "{n}" top: "{n}_mask" '

@@ -21,9 +21,10 @@ def batchnorm_mean_var(blobs) -> tuple[np.ndarray, np.ndarray]:
     variance are 0 and the layer computes ``x / sqrt(eps)``), in float32 like Caffe.
     """
     s = np.float32(np.asarray(blobs[2]).reshape(-1)[0])
-    f = np.float32(0.0) if s == 0 else np.float32(1.0) / s
-    mean = (np.asarray(blobs[0], dtype=np.float32) * f).astype(np.float32)
-    var = (np.asarray(blobs[1], dtype=np.float32) * f).astype(np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # a subnormal factor: inf, as Caffe
+        f = np.float32(0.0) if s == 0 else np.float32(1.0) / s
+        mean = (np.asarray(blobs[0], dtype=np.float32) * f).astype(np.float32)
+        var = (np.asarray(blobs[1], dtype=np.float32) * f).astype(np.float32)
     return mean, var
 
 

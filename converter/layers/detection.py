@@ -93,6 +93,7 @@ class DetectionOutput:
         return [(1, 1, 1, 7)]  # Caffe's Reshape; the forward sets (1, 1, rows, 7)
 
 
+@np.errstate(over="ignore", invalid="ignore")  # inf/nan boxes follow Caffe's float math
 def detection_output(p: DetectionOutputParams, loc, conf, prior, layer=None) -> np.ndarray:
     """The DetectionOutput top for numpy bottoms (loc, conf, prior), float32."""
     num = loc.shape[0]

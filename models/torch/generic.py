@@ -6,7 +6,9 @@ from torch import nn
 
 from ...converter.errors import CaffeError
 from ..naming import module_keys
+from . import fast
 from .builders import Fn, build_layer
+from .caffe_modules import Convolution
 
 
 class CaffeNet(nn.Module):
@@ -24,7 +26,9 @@ class CaffeNet(nn.Module):
     ``channels_last`` (opt-in, for inference; default off: NCHW): 4-D inputs
     and weights in channels-last memory format (oneDNN convolutions and pooling without
     layout reorders); outputs come back contiguous NCHW.
-    Values are the same up to float32 summation order.
+    Values are the same up to float32 summation order. On the CPU, without autograd,
+    a Convolution and the in-place ReLU after it then run as one oneDNN call
+    (:mod:`.fast`).
     """
 
     def __init__(self, net, channels_last: bool = False):
@@ -38,15 +42,27 @@ class CaffeNet(nn.Module):
             for b in layer.bottoms:
                 last_use[b] = i
         outputs = set(self._outputs)
-        # one flat step per layer: (callable, its only bottom or None, bottoms, tops, blobs
-        # no later layer reads)
+        # one flat step per layer (a fused Convolution + in-place ReLU: one step for
+        # two): (callable, its only bottom or None, bottoms, tops, blobs no later layer
+        # reads); _step_layer[k]: the index of step k's first layer, for error messages
         steps = self._steps = []
-        for i, layer in enumerate(net.layers):
+        self._step_layer = []
+        fuse = channels_last and fast.available()
+        layers = net.layers
+        skip = False
+        for i, layer in enumerate(layers):
+            if skip:  # the ReLU fused into the step before
+                skip = False
+                continue
             module = build_layer(layer)
             if layer.name in keys:
                 # not add_module(): a Caffe name may equal a Module attribute ("eval")
                 self._modules[keys[layer.name]] = module
             fn = module.fn if type(module) is Fn else module  # a weightless layer's function
+            if fuse and type(module) is Convolution:
+                nxt = layers[i + 1] if i + 1 < len(layers) else None
+                skip = fast.fusable_relu(layer, nxt)
+                fn = fast.FusedConv(module, relu=skip)
             bottoms, tops = layer.bottoms, layer.tops
             done = ()
             for b in bottoms:
@@ -57,6 +73,7 @@ class CaffeNet(nn.Module):
                     break
             # one bottom: its name, called without building an argument tuple
             steps.append((fn, bottoms[0] if len(bottoms) == 1 else None, bottoms, tops, done))
+            self._step_layer.append(i)
         if channels_last:  # 4-D weights too, else every convolution reorders them per call
             self.to(memory_format=torch.channels_last)
 
@@ -96,9 +113,9 @@ class CaffeNet(nn.Module):
                         blobs.pop(b, None)
         except CaffeError as e:  # an op refused its input: name the layer
             # by identity: steps of equal content (shared functions) are not the same layer
-            i = next((i for i, s in enumerate(steps) if s is step), None)
-            raise e.with_context(layer=self.net.layers[i].name if i is not None else None) \
-                from None
+            k = next((k for k, s in enumerate(steps) if s is step), None)
+            name = self.net.layers[self._step_layer[k]].name if k is not None else None
+            raise e.with_context(layer=name) from None
         if return_blobs:
             return {k: _nchw(v) for k, v in blobs.items()}
         outs = {name: _nchw(blobs[name]) for name in self._outputs}

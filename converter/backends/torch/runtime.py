@@ -65,7 +65,25 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
     else:
         check_weights(net)
         arrays = _arrays(net, inputs)
-    return _forward(CaffeNet(net), net, arrays, blobs)
+    return _forward(_cached_model(net), net, arrays, blobs)
+
+
+def _cached_model(net) -> CaffeNet:
+    """The inference rebuild of ``net`` (channels-last, fused; see :class:`CaffeNet`),
+    built once per net and kept on it.
+
+    The key holds the identity of every layer and weight array: replacing a layer or
+    its blobs builds afresh (editing an array in place after a run is not seen: the
+    model holds copies).
+    """
+    arrays = [b for layer in net.layers for b in (layer.blobs or ())]
+    key = (tuple(map(id, net.layers)), tuple(map(id, arrays)))
+    cache = net.__dict__.setdefault("_torch_models", {})
+    if key not in cache:
+        cache.clear()  # one model per net: new weights replace it
+        # the arrays and layers are kept with it, so their ids stay taken
+        cache[key] = (CaffeNet(net, channels_last=True).eval(), arrays, list(net.layers))
+    return cache[key][0]
 
 
 def load_converted(path):
@@ -82,7 +100,7 @@ def load_converted(path):
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")
     export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))
-    model = CaffeNet(net)
+    model = CaffeNet(net, channels_last=True).eval()
     return net, lambda inputs: _forward(model, net, _arrays(net, inputs), False)
 
 

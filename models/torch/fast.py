@@ -1,0 +1,86 @@
+"""Inference fast path of :class:`~caffe2ss.models.torch.generic.CaffeNet` on the CPU.
+
+A Convolution followed by an in-place ReLU (slope 0) runs as one oneDNN call with the
+ReLU as a post-op, on weights reordered once per input shape into oneDNN's own layout
+(the plain weights stay the module's parameters). Caffe's results are kept: ReLU is
+exact, and only the convolution's float32 summation order may differ, as it does
+between any two convolution kernels. Anything the fused call does not cover (autograd,
+another device or dtype, Caffe's overhanging last window, a framework without oneDNN)
+runs the plain modules.
+"""
+from __future__ import annotations
+
+import torch
+
+from . import ops
+from .caffe_modules import Convolution
+
+_MKLDNN = getattr(torch.ops, "mkldnn", None)
+
+
+def available() -> bool:
+    """Whether this torch build has oneDNN's fused convolution (CPU builds do)."""
+    try:
+        return bool(torch.backends.mkldnn.is_available()
+                    and _MKLDNN is not None and hasattr(_MKLDNN, "_convolution_pointwise")
+                    and hasattr(_MKLDNN, "_reorder_convolution_weight"))
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def fusable_relu(layer, nxt) -> bool:
+    """``nxt`` is a slope-0 ReLU applied in place to ``layer``'s only top.
+
+    Nothing can read the pre-ReLU value then (the blob's final value is the ReLU's,
+    as in Caffe), so the pair is one step."""
+    return (nxt is not None and nxt.type == "ReLU" and nxt.params.negative_slope == 0
+            and len(layer.tops) == 1 and list(nxt.bottoms) == list(layer.tops)
+            and list(nxt.tops) == list(layer.tops))
+
+
+class FusedConv:
+    """A Convolution step (optionally with its in-place ReLU) for inference.
+
+    ``__call__(x)`` gives the same top as ``relu(module(x))`` (or ``module(x)``). The
+    reordered weights are kept for the last input shape only and rebuilt when the
+    parameter is replaced or changed in place (its version counter moves).
+    """
+
+    __slots__ = ("module", "relu", "attr", "_pack")
+
+    def __init__(self, module: Convolution, relu: bool):
+        self.module, self.relu = module, relu
+        self.attr = "relu" if relu else "none"
+        self._pack = None  # (input shape, weight identity, packed weight)
+
+    def _plain(self, x):
+        y = self.module(x)
+        return torch.relu(y) if self.relu else y
+
+    def __call__(self, x):
+        m, p = self.module, self.module.p
+        w = m.weight
+        if (x.dim() != 4 or x.dtype != torch.float32 or x.device.type != "cpu"
+                or w.dtype != torch.float32 or w.device.type != "cpu"
+                or (torch.is_grad_enabled() and (w.requires_grad or x.requires_grad))):
+            return self._plain(x)
+        shape = tuple(x.shape)
+        if any(ops.conv_end_pad(n, e, q) for n, e, q in zip(shape[2:], p.extent(), p.pad)) \
+                or any((n + 2 * q - e) // s + 1 == 1 and s != 1 for n, e, q, s
+                       in zip(shape[2:], p.extent(), p.pad, p.stride)):
+            return self._plain(x)  # Caffe's overhang or a single window: ops.conv2d's care
+        ident = (shape, w.data_ptr(), w._version)
+        pack = self._pack
+        if pack is None or pack[0] != ident:
+            self._pack = None  # drop the old copy before making the new one
+            packed = _MKLDNN._reorder_convolution_weight(
+                w.detach(), list(p.pad), list(p.stride), list(p.dilation), p.group,
+                list(shape))
+            self._pack = pack = (ident, packed)
+        b = m.bias.detach() if m.bias is not None else None
+        return _MKLDNN._convolution_pointwise(x, pack[1], b, list(p.pad), list(p.stride),
+                                              list(p.dilation), p.group, self.attr,
+                                              [None], "")
+
+    def __repr__(self) -> str:
+        return f"FusedConv({self.module.extra_repr()}, relu={self.relu})"

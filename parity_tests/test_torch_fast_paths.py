@@ -48,3 +48,23 @@ def test_max_pool_fast_path_equals_padded_copy(k, s, pad, hw):
     got, want = ops.pool2d(x, p), _explicit(x, p)
     assert got.shape == want.shape == (1, 2) + p.output_size(*hw)
     assert torch.equal(got, want)
+
+
+def test_max_pool_clamps_only_when_the_output_is_not_finite(monkeypatch):
+    calls = []
+    fmax = torch.fmax
+    monkeypatch.setattr(torch, "fmax", lambda *a: calls.append(1) or fmax(*a))
+    p = PoolParams("MAX", (3, 3), (2, 2), (1, 1), False)
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((1, 2, 9, 9))
+                         .astype(np.float32))
+    assert torch.equal(ops.pool2d(x, p), _explicit(x, p)) and calls == [1]  # _explicit's
+    calls.clear()
+    ops.pool2d(x, p)
+    assert calls == []  # finite output: torch's max is Caffe's, no clamped pass
+    for value in (float("nan"), float("-inf"), 3e38):  # 3e38: the check's sum overflows
+        y = x.clone()
+        y[0, 0, :3, :3] = value
+        calls.clear()
+        got = ops.pool2d(y, p)
+        assert calls == [1] and torch.equal(got, _explicit(y, p))
+    assert float(got[0, 0, 0, 0]) == float(np.float32(3e38))

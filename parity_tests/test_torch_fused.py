@@ -29,7 +29,7 @@ layer { name: "c3" type: "Convolution" bottom: "r2" top: "c3"
   convolution_param { num_output: 4 kernel_size: 2 stride: 3 bias_term: false } }
 layer { name: "r3" type: "ReLU" bottom: "c3" top: "c3" relu_param { negative_slope: 0.1 } }
 layer { name: "c4" type: "Convolution" bottom: "c3" top: "c4"
-  convolution_param { num_output: 5 kernel_size: 1 } }
+  convolution_param { num_output: 16 kernel_size: 2 pad: 1 } }
 layer { name: "r4" type: "ReLU" bottom: "c4" top: "c4" }
 """
 
@@ -49,7 +49,7 @@ def _fused(model):
 def test_only_in_place_slope0_relus_are_fused(net):
     model = CaffeNet(net, channels_last=True).eval()
     # c1+r1 and c4+r4 fused; c2 (ReLU to a new top) and c3 (leaky) keep their ReLU step
-    assert _fused(model) == [(8, True), (8, False), (4, False), (5, True)]
+    assert _fused(model) == [(8, True), (8, False), (4, False), (16, True)]
     assert len(model._steps) == len(net.layers) - 2
     assert _fused(CaffeNet(net).eval()) == []  # NCHW (the trainable default): plain steps
 
@@ -57,6 +57,19 @@ def test_only_in_place_slope0_relus_are_fused(net):
 def test_every_blob_matches_caffe_loops(net):
     ours, _ = check(get_backend("torch"), net)  # against caffe_numpy, every top
     assert ours["c1"].min() >= 0 and ours["c4"].min() >= 0  # the ReLU's final values
+    # c4 has 3 x 4 output positions per image and 16 channels: a batch of 2 (24
+    # positions) runs in oneDNN, a batch of 1 (12) as one matmul
+    model, plain = CaffeNet(net, channels_last=True).eval(), CaffeNet(net).eval()
+    steps = [s[0] for s in model._steps if isinstance(s[0], fast.FusedConv)]
+    for n, matmul in ((2, False), (1, True)):
+        x = torch.from_numpy(np.random.default_rng(n).standard_normal((n, 3, 17, 19))
+                             .astype(np.float32))
+        with torch.inference_mode():
+            got, want = model(x, return_blobs=True), plain(x, return_blobs=True)
+        assert (steps[-1]._pack[1].dim() == 2) is matmul  # (K, O) matrix vs oneDNN's
+        assert steps[0]._pack[1].is_mkldnn
+        for k in ("c1", "c2", "r2", "c3", "c4"):
+            torch.testing.assert_close(got[k], want[k], rtol=1e-5, atol=1e-5)
 
 
 def test_overhang_and_single_window_fall_back(tmp_path):

@@ -2,7 +2,9 @@
 
 A Convolution followed by an in-place ReLU (slope 0) runs as one oneDNN call with the
 ReLU as a post-op, on weights reordered once per input shape into oneDNN's own layout
-(the plain weights stay the module's parameters). Caffe's results are kept: ReLU is
+(the plain weights stay the module's parameters). A convolution with fewer output
+positions than output channels (FCN's fc6/fc7 on a few cells: the weights dwarf the
+image) is one matrix product instead: im2col columns times the (K, O) weight matrix. Caffe's results are kept: ReLU is
 exact, and only the convolution's float32 summation order may differ, as it does
 between any two convolution kernels. Anything the fused call does not cover (autograd,
 another device or dtype, Caffe's overhanging last window, a framework without oneDNN)
@@ -11,6 +13,7 @@ runs the plain modules.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from . import ops
 from .caffe_modules import Convolution
@@ -69,15 +72,30 @@ class FusedConv:
                 or any((n + 2 * q - e) // s + 1 == 1 and s != 1 for n, e, q, s
                        in zip(shape[2:], p.extent(), p.pad, p.stride)):
             return self._plain(x)  # Caffe's overhang or a single window: ops.conv2d's care
+        outs = [(n + 2 * q - e) // s + 1 for n, e, q, s
+                in zip(shape[2:], p.extent(), p.pad, p.stride)]
+        as_matmul = p.group == 1 and shape[0] * outs[0] * outs[1] <= p.num_output
         ident = (shape, w.data_ptr(), w._version)
         pack = self._pack
         if pack is None or pack[0] != ident:
             self._pack = None  # drop the old copy before making the new one
-            packed = _MKLDNN._reorder_convolution_weight(
-                w.detach(), list(p.pad), list(p.stride), list(p.dilation), p.group,
-                list(shape))
+            if as_matmul:  # (C*kh*kw, O), rows in im2col's (c, kh, kw) order
+                packed = w.detach().reshape(p.num_output, -1).t().contiguous()
+            else:
+                packed = _MKLDNN._reorder_convolution_weight(
+                    w.detach(), list(p.pad), list(p.stride), list(p.dilation), p.group,
+                    list(shape))
             self._pack = pack = (ident, packed)
         b = m.bias.detach() if m.bias is not None else None
+        if as_matmul:
+            cols = F.unfold(x, tuple(p.kernel), tuple(p.dilation), tuple(p.pad),
+                            tuple(p.stride))  # (N, C*kh*kw, L)
+            y = torch.matmul(cols.transpose(1, 2), pack[1])  # (N, L, O): NHWC
+            if b is not None:
+                y += b
+            if self.relu:
+                y.relu_()
+            return y.view(shape[0], outs[0], outs[1], -1).permute(0, 3, 1, 2)
         return _MKLDNN._convolution_pointwise(x, pack[1], b, list(p.pad), list(p.stride),
                                               list(p.dilation), p.group, self.attr,
                                               [None], "")

@@ -68,7 +68,8 @@ def _engines(deploy, model, x, work, only):
         except Exception as e:  # noqa: BLE001 - report and go on
             print(f"real Caffe skipped: {e}")
     for name, make in ENGINES.items():
-        if not any(o in name.lower() for o in only):
+        key = name.lower().replace("caffe2ss ", "")  # "caffe" selects real Caffe only
+        if not any(key.startswith(o) for o in only):
             continue
         try:
             out[name] = make(deploy, model, x, work)

@@ -4,6 +4,8 @@ For each installed framework, the model is converted once into a temporary folde
 the *converted output* is evaluated (reading, preprocessing, forward, argmax and scoring
 all counted), at each batch size; the ``.caffemodel`` evaluated on the fly is timed too.
 The default is the embedded example (FCN-8s /8 channels, shapes-voc val, 60 x 128x96).
+The columns are timed in interleaved rounds (``--repeat``, median images/s), so a load
+change on a shared machine moves them together.
 
     python tools/bench_eval.py
     python tools/bench_eval.py --model fcn8s.caffemodel --prototxt deploy.prototxt \\
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -29,6 +32,7 @@ def main(argv=None) -> int:
     p.add_argument("--split", default="val")
     p.add_argument("--frameworks", default="torch,tf,onnx")
     p.add_argument("--batch-sizes", default="1,8")
+    p.add_argument("--repeat", type=int, default=3, help="interleaved rounds (median)")
     args = p.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -55,10 +59,18 @@ def main(argv=None) -> int:
             ev = lambda m, b, **kw: evaluate(m, args.voc_root, args.split,  # noqa: E731
                                              framework=fw, batch_size=b, **kw)
             evaluate(target, args.voc_root, args.split, framework=fw)  # warm-up
-            direct = ev(args.model, 1, prototxt=args.prototxt)
-            conv = [ev(target, b) for b in batches]
-        rows.append([fw, f"{100 * direct['miou']:.4f}", f"{direct['images_per_s']:.1f}"]
-                    + [f"{r['images_per_s']:.1f}" for r in conv])
+            runs = [lambda: ev(args.model, 1, prototxt=args.prototxt)] + \
+                [lambda b=b: ev(target, b) for b in batches]
+            rounds = [[run() for run in runs] for _ in range(max(1, args.repeat))]
+            direct = rounds[0][0]
+            speed = [statistics.median(r[i]["images_per_s"] for r in rounds)
+                     for i in range(len(runs))]
+            spread = max(abs(r[i]["miou"] - direct["miou"]) for r in rounds
+                         for i in range(len(runs)))
+            if spread > 1e-4:  # the project's mIoU tolerance: 0.01 points
+                print(f"warning: {fw} mIoU differs by {100 * spread:.4f} points between "
+                      "batch sizes or runs")
+        rows.append([fw, f"{100 * direct['miou']:.4f}"] + [f"{v:.1f}" for v in speed])
         n_images = direct["n_images"]
     print(f"eval throughput, images/s ({args.split}: {n_images} images; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs)")

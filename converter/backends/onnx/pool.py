@@ -8,12 +8,14 @@ exact Caffe output size is produced with floor mode and an explicit end pad inst
 from __future__ import annotations
 
 import numpy as np
+from onnx import helper
 
 from caffe2ss.converter.layers import formulas
 from caffe2ss.converter.layers.formulas import pool_size
 from caffe2ss.converter.layers.pool import ave_divisor
 
 from .dims import Dim
+from .graph import value_info
 from .registry import register
 from .unpool import pool_mask
 
@@ -46,10 +48,11 @@ def pooling(g, layer, xs, ys):
         ys, mask_out = [g.fresh(f"{layer.name}/max")], ys
     else:
         mask_out = None
+    if p.method == "MAX" and mask_out is None:
+        _checked_max_pool(g, layer, x, ys)
+        return
     if p.method == "MAX":  # Caffe's `x > max` from -FLT_MAX: NaN and -inf never win
-        floor = g.scalar(-FLT_MAX, "flt_lowest")
-        x0, x = x, g.op("Where", [g.op("GreaterOrEqual", [x, floor]), x, floor])
-        g.shapes[x] = g.shapes[x0]
+        x = _floor(g, x)
     if mask_out is not None:
         _pool(g, layer, x, ys)
         g.node("Identity", ys, mask_out[:1])
@@ -57,6 +60,47 @@ def pooling(g, layer, xs, ys):
                   _static_out(g, xs[0], p))
         return
     _pool(g, layer, x, ys)
+
+
+def _floor(g, x):
+    """``Where(x >= -FLT_MAX, x, -FLT_MAX)``: NaN and -inf become Caffe's start value."""
+    floor = g.scalar(-FLT_MAX, "flt_lowest")
+    y = g.op("Where", [g.op("GreaterOrEqual", [x, floor]), x, floor])
+    g.shapes[y] = g.shapes[x]
+    return y
+
+
+def _checked_max_pool(g, layer, x, ys):
+    """Caffe's MAX (``x > max`` from -FLT_MAX: NaN and -inf never win, an all-NaN window
+    gives -FLT_MAX) with the full ``_floor`` pass only when the input needs it.
+
+    onnxruntime's MaxPool kernels let a NaN win (``vmaxps`` returns its second operand),
+    so NaN/-inf inputs are floored first. Whether any is present is one read-only pass:
+    ``ReduceSum(x) >= -FLT_MAX`` holds exactly when x has no NaN and no -inf (NaN
+    absorbs every sum and -inf every sum without +inf, where it gives NaN; a finite
+    overflow to -inf only takes the floored branch, which is exact too). The If then
+    runs the plain pooling, which is Caffe's on such input, else the floored one.
+    """
+    total = g.op("ReduceSum", [x], "sum", keepdims=0)
+    ok = g.op("GreaterOrEqual", [total, g.scalar(-FLT_MAX, "flt_lowest")], "finite_or_inf")
+    if g.dynamic:
+        g.dim(x, 2)  # the Shape outside the If: both branches read it
+    branches = {}
+    for kind in ("as_is", "floored"):
+        out = g.fresh(f"{layer.name}/{kind}")
+        outer, g.nodes = g.nodes, []
+        try:
+            xin = x
+            if kind == "floored":
+                xin = _floor(g, x)
+                if x in g._shape_of:
+                    g._shape_of[xin] = g._shape_of[x]
+            _pool(g, layer, xin, [out])
+            branches[kind] = helper.make_graph(g.nodes, f"{layer.name}/{kind}", [],
+                                               [value_info(out, None)])
+        finally:
+            g.nodes = outer
+    g.node("If", [ok], ys, then_branch=branches["as_is"], else_branch=branches["floored"])
 
 
 def _static_out(g, x, p):
@@ -73,23 +117,54 @@ def _pool(g, layer, x, ys):
     outs, begin, ends = _pads(g, x, p)
     attrs = dict(kernel_shape=list(p.kernel), strides=list(p.stride))
     static = all(e.static for e in ends)
-    # onnxruntime refuses pads >= kernel; use an explicit Pad op then (or when dynamic)
+    # onnxruntime refuses pads >= kernel: an explicit Pad op then
     fits = static and all(b < k and e.v < k for b, e, k in zip(begin, ends, p.kernel))
+    crop = None
     if fits:
         attrs["pads"] = begin + [e.v for e in ends]
+    elif not static and all(b < k and e < k for b, e, k in
+                            zip(begin, _end_pad_bound(p), p.kernel)):
+        # dynamic: the largest end pad any size needs, then the windows past Caffe's
+        # last one are sliced off: no copy of the input through a Pad op
+        attrs["pads"] = begin + _end_pad_bound(p)
+        crop = g.dims(outs, "pooled_size")
     else:
         fill = -FLT_MAX if p.method == "MAX" else 0.0  # Caffe's MAX starts at -FLT_MAX
         pads = g.dims([0, 0, begin[0], begin[1], 0, 0, ends[0], ends[1]], "pads")
         x = g.op("Pad", [x, pads, g.scalar(fill, "pad_value")], mode="constant")
     if p.method == "MAX":
-        g.node("MaxPool", [x], ys, **attrs)
+        _cropped(g, crop, ys, "MaxPool", [x], **attrs)
         return
     ratio = _ave_ratio(g, p, x0, outs)
     if ratio is None:  # every window whole: AveragePool's sum/(kh*kw) is Caffe's
-        g.node("AveragePool", [x], ys, count_include_pad=1, **attrs)
+        _cropped(g, crop, ys, "AveragePool", [x], count_include_pad=1, **attrs)
         return
-    y = g.op("AveragePool", [x], count_include_pad=1, **attrs)
+    y = _cropped(g, crop, None, "AveragePool", [x], count_include_pad=1, **attrs)
     g.node("Mul", [y, ratio], ys)
+
+
+def _end_pad_bound(p):
+    """Per axis, the largest end pad ``_pads`` gives at any input size: ``(out - 1) * s
+    + k - p - size`` with ``out - 1 <= (size + 2p - k + s - 1) / s`` (ceil; floor:
+    ``+ 0``) is at most ``p + s - 1`` (floor: ``p``); with Caffe's clip rule (any pad)
+    the last window starts before ``size + p``, so also at most ``k - 1``."""
+    clip = any(p.pad)
+    bounds = []
+    for k, s, q in zip(p.kernel, p.stride, p.pad):
+        e = q + s - 1 if p.ceil else q
+        bounds.append(min(e, k - 1) if clip else e)
+    return bounds
+
+
+def _cropped(g, crop, ys, op, inputs, **attrs):
+    """``op`` with its H and W sliced to ``crop`` (a 2-vector) if given; written to
+    ``ys``, or to a fresh name when ``ys`` is None. Returns the output name."""
+    def emit(op, inputs, **attrs):
+        return g.node(op, inputs, ys, **attrs)[0] if ys else g.op(op, inputs, **attrs)
+    if crop is None:
+        return emit(op, inputs, **attrs)
+    y = g.op(op, inputs, **attrs)
+    return emit("Slice", [y, g.ints([0, 0], "starts"), crop, g.ints([2, 3], "axes")])
 
 
 def _ave_ratio(g, p, x, outs):

@@ -26,12 +26,23 @@ def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
                   constant_values=value)
 
 
-def conv2d(x, kernel, bias, p):
+#: Convolutions with at least this many kernel taps over at least GEMM_MIN_CHANNELS input
+#: channels run as Caffe does, im2col + one GEMM (FCN's 7x7x512 fc6: TF's direct Conv2D
+#: is 2-4x slower on CPU); the patch matrix is capped at GEMM_MAX_PATCHES elements.
+GEMM_MIN_TAPS = 25
+GEMM_MIN_CHANNELS = 256
+GEMM_MAX_PATCHES = 1 << 24  # 64 MiB of float32, beyond the memory plan's blobs
+
+
+def conv2d(x, kernel, bias, p, gemm: bool = True):
     """Caffe Convolution (``p``: ConvParams). ``kernel`` is HWIO with I = C/group (TF
     infers the groups).
 
     Caffe pads symmetrically with zeros and floors the output size; TF's 'SAME' pads
-    asymmetrically, so pad explicitly and convolve 'VALID'.
+    asymmetrically, so pad explicitly (Conv2D's explicit paddings; a tf.pad before the
+    space-to-batch and GEMM forms) and convolve 'VALID'. ``gemm``: a large kernel
+    over many channels may run as im2col + GEMM (:func:`conv_gemm`; pass False when
+    training: the patches' gradient is slow).
     """
     stride, pad, dilation = p.stride, p.pad, p.dilation
     ext = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:2], dilation)]
@@ -39,15 +50,60 @@ def conv2d(x, kernel, bias, p):
     for i, (n, e, p) in enumerate(zip(x.shape[1:3], ext, pad)):
         extra.append(conv_end_pad(n, e, p) if n is not None
                      else tf.maximum(0, e - tf.shape(x)[i + 1] - 2 * p))
+    kh, kw, cin, _ = kernel.shape
+    s2b = tuple(stride) == (1, 1) and max(dilation) > 1
+    if not s2b and not (gemm and _gemm_kernel(kernel, x)):
+        # Conv2D's own explicit padding: a tf.pad before it is fused with it in a graph
+        # (oneDNN), which rounds differently from the eager ops; this runs alike in both
+        static = [v if isinstance(v, int) else 0 for v in extra]
+        if any(not isinstance(v, int) for v in extra):  # only overhang zeros are dynamic
+            x = _pad(x, 0, 0, *(0 if isinstance(v, int) else v for v in extra))
+        paddings = [[0, 0], [pad[0], pad[0] + static[0]], [pad[1], pad[1] + static[1]], [0, 0]]
+        y = tf.nn.conv2d(x, kernel, (1, *stride, 1), paddings if any(map(any, paddings))
+                         else "VALID", dilations=(1, *dilation, 1))
+        return y if bias is None else tf.nn.bias_add(y, bias)
     if any(pad) or any(not isinstance(v, int) or v for v in extra):
         x = _pad(x, pad[0], pad[1], *extra)
-    if tuple(stride) == (1, 1) and max(dilation) > 1:
-        # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU
-        # Conv2D has no dilated backprop, so DeepLab could not train in Keras otherwise)
-        y = tf.nn.convolution(x, kernel, padding="VALID", dilations=tuple(dilation))
+
+    def direct():
+        if s2b:
+            # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU
+            # Conv2D has no dilated backprop, so DeepLab could not train in Keras otherwise)
+            return tf.nn.convolution(x, kernel, padding="VALID", dilations=tuple(dilation))
+        return tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
+
+    if not (gemm and _gemm_kernel(kernel, x)):
+        y = direct()
     else:
-        y = tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
+        dims = [x.shape[0], *((None if n is None else (n - e) // s + 1)
+                              for n, e, s in zip(x.shape[1:3], ext, stride))]
+        if all(d is not None for d in dims):
+            small = dims[0] * dims[1] * dims[2] * kh * kw * cin <= GEMM_MAX_PATCHES
+            y = conv_gemm(x, kernel, stride, dilation) if small else direct()
+        else:
+            s = tf.shape(x, out_type=tf.int64)
+            rows = s[0] * ((s[1] - ext[0]) // stride[0] + 1) * ((s[2] - ext[1]) // stride[1] + 1)
+            y = tf.cond(rows * (kh * kw * cin) <= GEMM_MAX_PATCHES,
+                        lambda: conv_gemm(x, kernel, stride, dilation), direct)
     return y if bias is None else tf.nn.bias_add(y, bias)
+
+
+def _gemm_kernel(kernel, x) -> bool:
+    """A kernel :func:`conv2d` may run as im2col + GEMM (no groups)."""
+    kh, kw, cin, _ = kernel.shape
+    return kh * kw >= GEMM_MIN_TAPS and cin >= GEMM_MIN_CHANNELS and cin == x.shape[3]
+
+
+def conv_gemm(x, kernel, stride, dilation):
+    """VALID convolution as Caffe computes it: im2col patches (tap-major, channels
+    last: the HWIO kernel's row order) times the kernel as a ``(kh*kw*C, O)`` matrix."""
+    kh, kw, cin, cout = kernel.shape
+    patches = tf.image.extract_patches(x, (1, kh, kw, 1), (1, *stride, 1),
+                                       (1, *dilation, 1), "VALID")
+    s = tf.shape(patches)
+    y = tf.matmul(tf.reshape(patches, (-1, kh * kw * cin)),
+                  tf.reshape(kernel, (kh * kw * cin, cout)))
+    return tf.reshape(y, (s[0], s[1], s[2], cout))
 
 
 def _dilate(k, dilation):

@@ -98,8 +98,42 @@ def run_model(model, net, inputs: dict, blobs: bool = False) -> dict:
     if len(inputs) == 1 and len(net.inputs) == 1:
         inputs = {next(iter(net.inputs)): next(iter(inputs.values()))}
     feed = {k: to_tf_array(np.asarray(v, dtype=np.float32)) for k, v in inputs.items()}
-    out = model(feed, training=False, blobs=blobs)
+    out = forward(model, blobs)(feed)
     return {k: to_caffe_array(v.numpy()) for k, v in out.items()}
+
+
+def forward(model, blobs: bool = False):
+    """``model``'s inference forward ``feed -> {blob: tensor}`` as one ``tf.function``,
+    made once per model and ``blobs`` and kept on the model.
+
+    Traced once per input signature (``reduce_retracing``: a second input size traces
+    once more with the sizes left free, then every size reuses it); a graph lets
+    grappler fuse ops and drops the per-op Python of eager execution. A net whose
+    layers cannot be traced (the trace raises) runs eagerly from then on, the same
+    ops on the same values.
+    """
+    cache = model.__dict__.setdefault("_caffe2ss_forward", {})  # __dict__: Keras does not track it
+    if blobs not in cache:
+        cache[blobs] = _traced(model, blobs)
+    return cache[blobs]
+
+
+def _traced(model, blobs: bool):
+    graph = tf.function(lambda feed: model(feed, training=False, blobs=blobs),
+                        reduce_retracing=True, autograph=False)
+    state = {"eager": False}
+
+    def run(feed):
+        if not state["eager"]:
+            try:
+                return graph(feed)
+            except (CaffeError, tf.errors.OpError):
+                raise  # the net's own error, or a failure at run time: as eager would
+            except Exception:  # noqa: BLE001 - a layer that only runs eagerly
+                state["eager"] = True
+        return model(feed, training=False, blobs=blobs)
+    run.graph = graph
+    return run
 
 
 def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:

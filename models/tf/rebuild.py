@@ -106,11 +106,12 @@ def forward(model, blobs: bool = False):
     """``model``'s inference forward ``feed -> {blob: tensor}`` as one ``tf.function``,
     made once per model and ``blobs`` and kept on the model.
 
-    Traced once per input signature (``reduce_retracing``: a second input size traces
-    once more with the sizes left free, then every size reuses it); a graph lets
-    grappler fuse ops and drops the per-op Python of eager execution. A net whose
-    layers cannot be traced (the trace raises) runs eagerly from then on, the same
-    ops on the same values.
+    The first call traces it with the batch size left free (a batch of 8 and the
+    split's last, smaller one share it; a net that needs a fixed batch traces its
+    shape instead); another input size traces once more with the sizes free
+    (``reduce_retracing``), then every size reuses that. A graph lets grappler fuse
+    ops and drops the per-op Python of eager execution. A net whose layers cannot be
+    traced (the trace raises) runs eagerly from then on, the same ops on the same values.
     """
     cache = model.__dict__.setdefault("_caffe2ss_forward", {})  # __dict__: Keras does not track it
     if blobs not in cache:
@@ -121,9 +122,17 @@ def forward(model, blobs: bool = False):
 def _traced(model, blobs: bool):
     graph = tf.function(lambda feed: model(feed, training=False, blobs=blobs),
                         reduce_retracing=True, autograph=False)
-    state = {"eager": False}
+    state = {"eager": False, "first": True}
 
     def run(feed):
+        if state["first"]:
+            state["first"] = False
+            free = {k: tf.TensorSpec([None, *np.shape(v)[1:]] if np.ndim(v) else [], tf.float32)
+                    for k, v in feed.items()}
+            try:
+                graph.get_concrete_function(free)
+            except Exception:  # noqa: BLE001 - a fixed-batch net: the call traces its shape
+                pass
         if not state["eager"]:
             try:
                 return graph(feed)
@@ -134,8 +143,3 @@ def _traced(model, blobs: bool):
         return model(feed, training=False, blobs=blobs)
     run.graph = graph
     return run
-
-
-def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:
-    """The Keras rebuild of ``net`` (:func:`build_model`)."""
-    return build_model(net, input_shape, weights=weights)

@@ -113,7 +113,7 @@ def test_gemm_convolution_is_caffes(stride, pad, dilation, monkeypatch):
     gemm = ops.conv2d(tf.constant(x), k, b, p).numpy()
     assert used == [1]
     assert compare_blob(gemm, ref.astype(np.float32)).passed
-    direct = ops.conv2d(tf.constant(x), k, b, p, gemm=False).numpy()  # training: TF's conv
+    direct = ops.conv2d(tf.constant(x), k, b, p, inference=False).numpy()  # training: TF's conv
     assert used == [1] and compare_blob(direct, ref.astype(np.float32)).passed
     free = tf.function(lambda t: ops.conv2d(t, k, b, p),
                        input_signature=[tf.TensorSpec([None, None, None, 256])])
@@ -121,3 +121,25 @@ def test_gemm_convolution_is_caffes(stride, pad, dilation, monkeypatch):
     monkeypatch.setattr(ops, "GEMM_MAX_PATCHES", 100)  # over the cap: TF's conv
     np.testing.assert_array_equal(ops.conv2d(tf.constant(x), k, b, p).numpy(), direct)
     assert used == [1, 1]  # the free-size graph traced it (tf.cond), the capped call not
+
+
+@pytest.mark.parametrize("size,dilation,s2b", [(9, 6, False), (30, 2, True)])
+def test_dilated_convolution_form_by_tile_size(size, dilation, s2b, monkeypatch):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, size, size + 1, 16)).astype(np.float32)
+    k = (rng.standard_normal((3, 3, 16, 4)) * 0.2).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    p = ConvParams(4, (3, 3), (1, 1), (dilation, dilation), (dilation, dilation), 1, True)
+    ref = _conv_ref(x, k, b, 1, dilation, dilation).astype(np.float32)
+    used = []
+    real = tf.nn.convolution
+    monkeypatch.setattr(tf.nn, "convolution", lambda *a, **kw: used.append(1) or real(*a, **kw))
+    fast = ops.conv2d(tf.constant(x), k, b, p).numpy()
+    assert bool(used) == s2b  # small tiles: one dilated Conv2D; large: space-to-batch
+    assert compare_blob(fast, ref).passed
+    used.clear()
+    train = ops.conv2d(tf.constant(x), k, b, p, inference=False).numpy()
+    assert used == [1] and compare_blob(train, ref).passed  # training: space-to-batch
+    free = tf.function(lambda t: ops.conv2d(t, k, b, p),
+                       input_signature=[tf.TensorSpec([None, None, None, 16])])
+    np.testing.assert_allclose(free(tf.constant(x)).numpy(), fast, rtol=0, atol=1e-5)

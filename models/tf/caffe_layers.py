@@ -47,7 +47,7 @@ class Conv(CaffeLayer):
         b = getattr(self, "bias", None)
         if self.deconv:
             return ops.deconv2d(_first(inputs), self.kernel, b, self.p)
-        return ops.conv2d(_first(inputs), self.kernel, b, self.p, gemm=not training)
+        return ops.conv2d(_first(inputs), self.kernel, b, self.p, inference=not training)
 
 
 def conv(name, cin, cout, k, *, pad=0, stride=1, dilation=1, group=1, bias=True,

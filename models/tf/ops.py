@@ -10,6 +10,7 @@ are in ``ops_nonspatial.py``, ``ops_plumbing.py`` and ``ops_interp.py``; the lay
 """
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from ...converter.layers import formulas
@@ -32,17 +33,23 @@ def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
 GEMM_MIN_TAPS = 25
 GEMM_MIN_CHANNELS = 256
 GEMM_MAX_PATCHES = 1 << 24  # 64 MiB of float32, beyond the memory plan's blobs
+#: A dilated stride-1 convolution whose space-to-batch tiles (padded size / dilation)
+#: would be under this many pixels runs as one dilated Conv2D (DeepLab's fc6, dilation
+#: 12 on 41 x 41: 2x faster; on larger tiles space-to-batch is the faster form).
+S2B_MIN_TILE = 10
 
 
-def conv2d(x, kernel, bias, p, gemm: bool = True):
+def conv2d(x, kernel, bias, p, inference: bool = True):
     """Caffe Convolution (``p``: ConvParams). ``kernel`` is HWIO with I = C/group (TF
     infers the groups).
 
     Caffe pads symmetrically with zeros and floors the output size; TF's 'SAME' pads
-    asymmetrically, so pad explicitly (Conv2D's explicit paddings; a tf.pad before the
-    space-to-batch and GEMM forms) and convolve 'VALID'. ``gemm``: a large kernel
-    over many channels may run as im2col + GEMM (:func:`conv_gemm`; pass False when
-    training: the patches' gradient is slow).
+    asymmetrically, so pad explicitly (Conv2D's explicit paddings: a tf.pad before a
+    Conv2D is fused with it in a graph, rounding differently from the eager ops; a
+    tf.pad before the space-to-batch and GEMM forms) and convolve 'VALID'.
+    ``inference``: the fastest form for the sizes (im2col + GEMM for a large kernel
+    over many channels, :func:`conv_gemm`; one dilated Conv2D for small dilated
+    planes); pass False when training: those gradients are slow or missing on CPU.
     """
     stride, pad, dilation = p.stride, p.pad, p.dilation
     ext = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:2], dilation)]
@@ -51,41 +58,79 @@ def conv2d(x, kernel, bias, p, gemm: bool = True):
         extra.append(conv_end_pad(n, e, p) if n is not None
                      else tf.maximum(0, e - tf.shape(x)[i + 1] - 2 * p))
     kh, kw, cin, _ = kernel.shape
-    s2b = tuple(stride) == (1, 1) and max(dilation) > 1
-    if not s2b and not (gemm and _gemm_kernel(kernel, x)):
-        # Conv2D's own explicit padding: a tf.pad before it is fused with it in a graph
-        # (oneDNN), which rounds differently from the eager ops; this runs alike in both
+    hw = [n if n is not None else tf.shape(x)[i + 1] for i, n in enumerate(x.shape[1:3])]
+
+    def explicit():
         static = [v if isinstance(v, int) else 0 for v in extra]
+        xe = x
         if any(not isinstance(v, int) for v in extra):  # only overhang zeros are dynamic
-            x = _pad(x, 0, 0, *(0 if isinstance(v, int) else v for v in extra))
+            xe = _pad(x, 0, 0, *(0 if isinstance(v, int) else v for v in extra))
         paddings = [[0, 0], [pad[0], pad[0] + static[0]], [pad[1], pad[1] + static[1]], [0, 0]]
-        y = tf.nn.conv2d(x, kernel, (1, *stride, 1), paddings if any(map(any, paddings))
-                         else "VALID", dilations=(1, *dilation, 1))
-        return y if bias is None else tf.nn.bias_add(y, bias)
-    if any(pad) or any(not isinstance(v, int) or v for v in extra):
-        x = _pad(x, pad[0], pad[1], *extra)
+        return tf.nn.conv2d(xe, kernel, (1, *stride, 1), paddings if any(map(any, paddings))
+                            else "VALID", dilations=(1, *dilation, 1))
 
-    def direct():
-        if s2b:
-            # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU
-            # Conv2D has no dilated backprop, so DeepLab could not train in Keras otherwise)
-            return tf.nn.convolution(x, kernel, padding="VALID", dilations=tuple(dilation))
-        return tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
+    def padded(form):
+        def run():
+            xp = x
+            if any(pad) or any(not isinstance(v, int) or v for v in extra):
+                xp = _pad(x, pad[0], pad[1], *extra)
+            return form(xp)
+        return run
 
-    if not (gemm and _gemm_kernel(kernel, x)):
-        y = direct()
-    else:
-        dims = [x.shape[0], *((None if n is None else (n - e) // s + 1)
-                              for n, e, s in zip(x.shape[1:3], ext, stride))]
-        if all(d is not None for d in dims):
-            small = dims[0] * dims[1] * dims[2] * kh * kw * cin <= GEMM_MAX_PATCHES
-            y = conv_gemm(x, kernel, stride, dilation) if small else direct()
-        else:
-            s = tf.shape(x, out_type=tf.int64)
-            rows = s[0] * ((s[1] - ext[0]) // stride[0] + 1) * ((s[2] - ext[1]) // stride[1] + 1)
-            y = tf.cond(rows * (kh * kw * cin) <= GEMM_MAX_PATCHES,
-                        lambda: conv_gemm(x, kernel, stride, dilation), direct)
+    # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU Conv2D
+    # has no dilated backprop, so DeepLab could not train in Keras otherwise)
+    s2b = padded(lambda xp: tf.nn.convolution(xp, kernel, padding="VALID",
+                                              dilations=tuple(dilation)))
+    dilated = tuple(stride) == (1, 1) and max(dilation) > 1
+    base = s2b if dilated else explicit
+    if inference and dilated:
+        small = _all([n + 2 * q < S2B_MIN_TILE * d
+                      for n, q, d in zip(hw, pad, dilation) if d > 1])
+        base = _when(small, explicit, s2b)
+    if inference and _gemm_kernel(kernel, x):
+        rows = [(n + 2 * q + e_ - e) // s + 1
+                for n, q, e_, e, s in zip(hw, pad, extra, ext, stride)]
+        batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
+        count = _prod([batch, *rows, kh * kw * cin])
+        return _bias(_when(count <= GEMM_MAX_PATCHES, padded(
+            lambda xp: conv_gemm(xp, kernel, stride, dilation)), base)(), bias)
+    return _bias(base(), bias)
+
+
+def _bias(y, bias):
     return y if bias is None else tf.nn.bias_add(y, bias)
+
+
+def _all(conds):
+    """And of Python bools and boolean tensors (a Python bool when all are)."""
+    conds = list(conds)
+    if any(c is False for c in conds):
+        return False
+    out = True
+    for c in conds:
+        out = c if out is True else out if c is True else tf.logical_and(out, c)
+    return out
+
+
+def _prod(values):
+    """Product of Python ints and int tensors, in int64 when any is a tensor."""
+    if all(isinstance(v, int) for v in values):
+        out = 1
+        for v in values:
+            out *= v
+        return out
+    out = tf.constant(1, tf.int64)
+    for v in values:
+        out = out * tf.cast(v, tf.int64)
+    return out
+
+
+def _when(cond, yes, no):
+    """``yes`` or ``no`` (zero-argument functions) by ``cond``: chosen here when it is a
+    Python bool, else by ``tf.cond`` in the graph. Returns a zero-argument function."""
+    if isinstance(cond, (bool, np.bool_)):
+        return yes if cond else no
+    return lambda: tf.cond(cond, yes, no)
 
 
 def _gemm_kernel(kernel, x) -> bool:

@@ -37,10 +37,10 @@ GEMM_MAX_PATCHES = 1 << 24  # 64 MiB of float32, beyond the memory plan's blobs
 #: would be under this many pixels runs as one dilated Conv2D (DeepLab's fc6, dilation
 #: 12 on 41 x 41: 2x faster; on larger tiles space-to-batch is the faster form).
 S2B_MIN_TILE = 10
-#: A stride-1 undilated convolution over at least this many input channels (and not
-#: GEMM-sized) runs as one 1x1 Conv2D (a GEMM) per kernel tap on the shifted input,
-#: summed (3x3x512 on 88 x 88, FCN's conv4: 0.55-0.6x the time of TF's 3x3 Conv2D;
-#: at 256 channels no faster); the taps' partial outputs are capped at
+#: A stride-1 convolution over at least this many input channels (and not GEMM-sized)
+#: runs as one 1x1 Conv2D (a GEMM) per kernel tap on the shifted input, summed
+#: (3x3x512 on 88 x 88, FCN's conv4: 0.55-0.6x the time of TF's 3x3 Conv2D; at 256
+#: channels no faster; dilated: DeepLab's conv5 and fc6); the taps' partial outputs are capped at
 #: TAPS_MAX_ELEMENTS elements together.
 TAPS_MIN_CHANNELS = 512
 TAPS_MAX_ELEMENTS = 1 << 26  # 256 MiB of float32, beyond the memory plan's blobs
@@ -98,7 +98,8 @@ def conv2d(x, kernel, bias, p, inference: bool = True):
     batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
     if inference and _taps_kernel(kernel, x, stride, dilation):
         count = _prod([batch, *rows, kh * kw * kernel.shape[3]])
-        base = _when(count <= TAPS_MAX_ELEMENTS, padded(lambda xp: conv_taps(xp, kernel)), base)
+        base = _when(count <= TAPS_MAX_ELEMENTS, padded(lambda xp: conv_taps(xp, kernel, dilation)),
+                     base)
     if inference and _gemm_kernel(kernel, x):
         count = _prod([batch, *rows, kh * kw * cin])
         return _bias(_when(count <= GEMM_MAX_PATCHES, padded(
@@ -151,17 +152,18 @@ def _gemm_kernel(kernel, x) -> bool:
 def _taps_kernel(kernel, x, stride, dilation) -> bool:
     """A kernel :func:`conv2d` may run as one 1x1 GEMM per tap (:func:`conv_taps`)."""
     kh, kw, cin, _ = kernel.shape
-    return (tuple(stride) == (1, 1) and tuple(dilation) == (1, 1) and kh * kw > 1
+    return (tuple(stride) == (1, 1) and kh * kw > 1
             and cin >= TAPS_MIN_CHANNELS and cin == x.shape[3] and not _gemm_kernel(kernel, x))
 
 
-def conv_taps(x, kernel):
+def conv_taps(x, kernel, dilation=(1, 1)):
     """VALID stride-1 convolution as the sum over kernel taps (i, j) of the input shifted
-    by (i, j) times the tap's ``(C, O)`` matrix (a 1x1 Conv2D each)."""
+    by (i * dh, j * dw) times the tap's ``(C, O)`` matrix (a 1x1 Conv2D each)."""
     kh, kw = kernel.shape[:2]
+    (dh, dw), eh, ew = dilation, dilation[0] * (kh - 1), dilation[1] * (kw - 1)
     h = x.shape[1] if x.shape[1] is not None else tf.shape(x)[1]
     w = x.shape[2] if x.shape[2] is not None else tf.shape(x)[2]
-    return tf.add_n([tf.nn.conv2d(x[:, i:h - (kh - 1 - i), j:w - (kw - 1 - j)],
+    return tf.add_n([tf.nn.conv2d(x[:, i * dh:h - (eh - i * dh), j * dw:w - (ew - j * dw)],
                                   kernel[i:i + 1, j:j + 1], 1, "VALID")
                      for i in range(kh) for j in range(kw)])
 

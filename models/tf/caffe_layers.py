@@ -43,10 +43,11 @@ class Conv(CaffeLayer):
             self._var("bias", (p.num_output,), weights)
         self.built = True
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         b = getattr(self, "bias", None)
-        op = ops.deconv2d if self.deconv else ops.conv2d
-        return op(_first(inputs), self.kernel, b, self.p)
+        if self.deconv:
+            return ops.deconv2d(_first(inputs), self.kernel, b, self.p)
+        return ops.conv2d(_first(inputs), self.kernel, b, self.p, inference=not training)
 
 
 def conv(name, cin, cout, k, *, pad=0, stride=1, dilation=1, group=1, bias=True,

@@ -10,6 +10,7 @@ are in ``ops_nonspatial.py``, ``ops_plumbing.py`` and ``ops_interp.py``; the lay
 """
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 from ...converter.layers import formulas
@@ -26,12 +27,36 @@ def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
                   constant_values=value)
 
 
-def conv2d(x, kernel, bias, p):
+#: Convolutions with at least this many kernel taps over at least GEMM_MIN_CHANNELS input
+#: channels run as Caffe does, im2col + one GEMM (FCN's 7x7x512 fc6: TF's direct Conv2D
+#: is 2-4x slower on CPU); the patch matrix is capped at GEMM_MAX_PATCHES elements.
+GEMM_MIN_TAPS = 25
+GEMM_MIN_CHANNELS = 256
+GEMM_MAX_PATCHES = 1 << 24  # 64 MiB of float32, beyond the memory plan's blobs
+#: A dilated stride-1 convolution whose space-to-batch tiles (padded size / dilation)
+#: would be under this many pixels runs as one dilated Conv2D (DeepLab's fc6, dilation
+#: 12 on 41 x 41: 2x faster; on larger tiles space-to-batch is the faster form).
+S2B_MIN_TILE = 10
+#: A stride-1 convolution over at least this many input channels (and not GEMM-sized)
+#: runs as one 1x1 Conv2D (a GEMM) per kernel tap on the shifted input, summed
+#: (3x3x512 on 88 x 88, FCN's conv4: 0.55-0.6x the time of TF's 3x3 Conv2D; at 256
+#: channels no faster; dilated: DeepLab's conv5 and fc6); the taps' partial outputs are capped at
+#: TAPS_MAX_ELEMENTS elements together.
+TAPS_MIN_CHANNELS = 512
+TAPS_MAX_ELEMENTS = 1 << 26  # 256 MiB of float32, beyond the memory plan's blobs
+
+
+def conv2d(x, kernel, bias, p, inference: bool = True):
     """Caffe Convolution (``p``: ConvParams). ``kernel`` is HWIO with I = C/group (TF
     infers the groups).
 
     Caffe pads symmetrically with zeros and floors the output size; TF's 'SAME' pads
-    asymmetrically, so pad explicitly and convolve 'VALID'.
+    asymmetrically, so pad explicitly (Conv2D's explicit paddings: a tf.pad before a
+    Conv2D is fused with it in a graph, rounding differently from the eager ops; a
+    tf.pad before the space-to-batch and GEMM forms) and convolve 'VALID'.
+    ``inference``: the fastest form for the sizes (im2col + GEMM for a large kernel
+    over many channels, :func:`conv_gemm`; a 1x1 GEMM per tap over 512+ channels,
+    :func:`conv_taps`; one dilated Conv2D for small dilated planes); pass False when training: those gradients are slow or missing on CPU.
     """
     stride, pad, dilation = p.stride, p.pad, p.dilation
     ext = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:2], dilation)]
@@ -39,15 +64,120 @@ def conv2d(x, kernel, bias, p):
     for i, (n, e, p) in enumerate(zip(x.shape[1:3], ext, pad)):
         extra.append(conv_end_pad(n, e, p) if n is not None
                      else tf.maximum(0, e - tf.shape(x)[i + 1] - 2 * p))
-    if any(pad) or any(not isinstance(v, int) or v for v in extra):
-        x = _pad(x, pad[0], pad[1], *extra)
-    if tuple(stride) == (1, 1) and max(dilation) > 1:
-        # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU
-        # Conv2D has no dilated backprop, so DeepLab could not train in Keras otherwise)
-        y = tf.nn.convolution(x, kernel, padding="VALID", dilations=tuple(dilation))
-    else:
-        y = tf.nn.conv2d(x, kernel, (1, *stride, 1), "VALID", dilations=(1, *dilation, 1))
+    kh, kw, cin, _ = kernel.shape
+    hw = [n if n is not None else tf.shape(x)[i + 1] for i, n in enumerate(x.shape[1:3])]
+
+    def explicit():
+        static = [v if isinstance(v, int) else 0 for v in extra]
+        xe = x
+        if any(not isinstance(v, int) for v in extra):  # only overhang zeros are dynamic
+            xe = _pad(x, 0, 0, *(0 if isinstance(v, int) else v for v in extra))
+        paddings = [[0, 0], [pad[0], pad[0] + static[0]], [pad[1], pad[1] + static[1]], [0, 0]]
+        return tf.nn.conv2d(xe, kernel, (1, *stride, 1), paddings if any(map(any, paddings))
+                            else "VALID", dilations=(1, *dilation, 1))
+
+    def padded(form):
+        def run():
+            xp = x
+            if any(pad) or any(not isinstance(v, int) or v for v in extra):
+                xp = _pad(x, pad[0], pad[1], *extra)
+            return form(xp)
+        return run
+
+    # space-to-batch form: the same values, and a gradient on CPU too (TF's CPU Conv2D
+    # has no dilated backprop, so DeepLab could not train in Keras otherwise)
+    s2b = padded(lambda xp: tf.nn.convolution(xp, kernel, padding="VALID",
+                                              dilations=tuple(dilation)))
+    dilated = tuple(stride) == (1, 1) and max(dilation) > 1
+    base = s2b if dilated else explicit
+    if inference and dilated:
+        small = _all([n + 2 * q < S2B_MIN_TILE * d
+                      for n, q, d in zip(hw, pad, dilation) if d > 1])
+        base = _when(small, explicit, s2b)
+    rows = [(n + 2 * q + e_ - e) // s + 1 for n, q, e_, e, s in zip(hw, pad, extra, ext, stride)]
+    batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
+    if inference and _taps_kernel(kernel, x, stride, dilation):
+        count = _prod([batch, *rows, kh * kw * kernel.shape[3]])
+        base = _when(count <= TAPS_MAX_ELEMENTS, padded(lambda xp: conv_taps(xp, kernel, dilation)),
+                     base)
+    if inference and _gemm_kernel(kernel, x):
+        count = _prod([batch, *rows, kh * kw * cin])
+        return _bias(_when(count <= GEMM_MAX_PATCHES, padded(
+            lambda xp: conv_gemm(xp, kernel, stride, dilation)), base)(), bias)
+    return _bias(base(), bias)
+
+
+def _bias(y, bias):
     return y if bias is None else tf.nn.bias_add(y, bias)
+
+
+def _all(conds):
+    """And of Python bools and boolean tensors (a Python bool when all are)."""
+    conds = list(conds)
+    if any(c is False for c in conds):
+        return False
+    out = True
+    for c in conds:
+        out = c if out is True else out if c is True else tf.logical_and(out, c)
+    return out
+
+
+def _prod(values):
+    """Product of Python ints and int tensors, in int64 when any is a tensor."""
+    if all(isinstance(v, int) for v in values):
+        out = 1
+        for v in values:
+            out *= v
+        return out
+    out = tf.constant(1, tf.int64)
+    for v in values:
+        out = out * tf.cast(v, tf.int64)
+    return out
+
+
+def _when(cond, yes, no):
+    """``yes`` or ``no`` (zero-argument functions) by ``cond``: chosen here when it is a
+    Python bool, else by ``tf.cond`` in the graph. Returns a zero-argument function."""
+    if isinstance(cond, (bool, np.bool_)):
+        return yes if cond else no
+    return lambda: tf.cond(cond, yes, no)
+
+
+def _gemm_kernel(kernel, x) -> bool:
+    """A kernel :func:`conv2d` may run as im2col + GEMM (no groups)."""
+    kh, kw, cin, _ = kernel.shape
+    return kh * kw >= GEMM_MIN_TAPS and cin >= GEMM_MIN_CHANNELS and cin == x.shape[3]
+
+
+def _taps_kernel(kernel, x, stride, dilation) -> bool:
+    """A kernel :func:`conv2d` may run as one 1x1 GEMM per tap (:func:`conv_taps`)."""
+    kh, kw, cin, _ = kernel.shape
+    return (tuple(stride) == (1, 1) and kh * kw > 1
+            and cin >= TAPS_MIN_CHANNELS and cin == x.shape[3] and not _gemm_kernel(kernel, x))
+
+
+def conv_taps(x, kernel, dilation=(1, 1)):
+    """VALID stride-1 convolution as the sum over kernel taps (i, j) of the input shifted
+    by (i * dh, j * dw) times the tap's ``(C, O)`` matrix (a 1x1 Conv2D each)."""
+    kh, kw = kernel.shape[:2]
+    (dh, dw), eh, ew = dilation, dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+    h = x.shape[1] if x.shape[1] is not None else tf.shape(x)[1]
+    w = x.shape[2] if x.shape[2] is not None else tf.shape(x)[2]
+    return tf.add_n([tf.nn.conv2d(x[:, i * dh:h - (eh - i * dh), j * dw:w - (ew - j * dw)],
+                                  kernel[i:i + 1, j:j + 1], 1, "VALID")
+                     for i in range(kh) for j in range(kw)])
+
+
+def conv_gemm(x, kernel, stride, dilation):
+    """VALID convolution as Caffe computes it: im2col patches (tap-major, channels
+    last: the HWIO kernel's row order) times the kernel as a ``(kh*kw*C, O)`` matrix."""
+    kh, kw, cin, cout = kernel.shape
+    patches = tf.image.extract_patches(x, (1, kh, kw, 1), (1, *stride, 1),
+                                       (1, *dilation, 1), "VALID")
+    s = tf.shape(patches)
+    y = tf.matmul(tf.reshape(patches, (-1, kh * kw * cin)),
+                  tf.reshape(kernel, (kh * kw * cin, cout)))
+    return tf.reshape(y, (s[0], s[1], s[2], cout))
 
 
 def _dilate(k, dilation):

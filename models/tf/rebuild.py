@@ -98,10 +98,48 @@ def run_model(model, net, inputs: dict, blobs: bool = False) -> dict:
     if len(inputs) == 1 and len(net.inputs) == 1:
         inputs = {next(iter(net.inputs)): next(iter(inputs.values()))}
     feed = {k: to_tf_array(np.asarray(v, dtype=np.float32)) for k, v in inputs.items()}
-    out = model(feed, training=False, blobs=blobs)
+    out = forward(model, blobs)(feed)
     return {k: to_caffe_array(v.numpy()) for k, v in out.items()}
 
 
-def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:
-    """The Keras rebuild of ``net`` (:func:`build_model`)."""
-    return build_model(net, input_shape, weights=weights)
+def forward(model, blobs: bool = False):
+    """``model``'s inference forward ``feed -> {blob: tensor}`` as one ``tf.function``,
+    made once per model and ``blobs`` and kept on the model.
+
+    The first call traces it with the batch size left free (a batch of 8 and the
+    split's last, smaller one share it; a net that needs a fixed batch traces its
+    shape instead); another input size traces once more with the sizes free
+    (``reduce_retracing``), then every size reuses that. A graph lets grappler fuse
+    ops and drops the per-op Python of eager execution. A net whose layers cannot be
+    traced (the trace raises) runs eagerly from then on, the same ops on the same values.
+    """
+    cache = model.__dict__.setdefault("_caffe2ss_forward", {})  # __dict__: Keras does not track it
+    if blobs not in cache:
+        cache[blobs] = _traced(model, blobs)
+    return cache[blobs]
+
+
+def _traced(model, blobs: bool):
+    graph = tf.function(lambda feed: model(feed, training=False, blobs=blobs),
+                        reduce_retracing=True, autograph=False)
+    state = {"eager": False, "first": True}
+
+    def run(feed):
+        if state["first"]:
+            state["first"] = False
+            free = {k: tf.TensorSpec([None, *np.shape(v)[1:]] if np.ndim(v) else [], tf.float32)
+                    for k, v in feed.items()}
+            try:
+                graph.get_concrete_function(free)
+            except Exception:  # noqa: BLE001 - a fixed-batch net: the call traces its shape
+                pass
+        if not state["eager"]:
+            try:
+                return graph(feed)
+            except (CaffeError, tf.errors.OpError):
+                raise  # the net's own error, or a failure at run time: as eager would
+            except Exception:  # noqa: BLE001 - a layer that only runs eagerly
+                state["eager"] = True
+        return model(feed, training=False, blobs=blobs)
+    run.graph = graph
+    return run

@@ -19,6 +19,27 @@ from .shapes import infer_shapes
 FLOAT_BYTES = 4
 
 
+#: TF's inference convolution forms (``models.tf.ops.conv2d``), chosen by
+#: :func:`tf_conv_form`: kernels of >= GEMM_MIN_TAPS taps over >= GEMM_MIN_CHANNELS input
+#: channels run as im2col + one GEMM, whose patch matrix is capped at
+#: TF_GEMM_MAX_PATCHES float32 elements; other stride-1 kernels over >= TAPS_MIN_CHANNELS
+#: channels as one 1x1 GEMM per tap, partial outputs capped at TF_TAPS_MAX_ELEMENTS.
+#: Above a cap TF's own Conv2D runs instead.
+GEMM_MIN_TAPS, GEMM_MIN_CHANNELS, TAPS_MIN_CHANNELS = 25, 256, 512
+TF_GEMM_MAX_PATCHES = 1 << 24  # 64 MiB
+TF_TAPS_MAX_ELEMENTS = 1 << 26  # 256 MiB
+
+
+def tf_conv_form(kh: int, kw: int, cin: int, stride, grouped: bool) -> str | None:
+    """``"gemm"``, ``"taps"`` or None (TF's Conv2D): TF's inference form of a kernel."""
+    if grouped:
+        return None
+    if kh * kw >= GEMM_MIN_TAPS and cin >= GEMM_MIN_CHANNELS:
+        return "gemm"
+    if tuple(stride) == (1, 1) and kh * kw > 1 and cin >= TAPS_MIN_CHANNELS:
+        return "taps"
+    return None
+
 #: the layer types :func:`_scratch` sizes; other layers need no shapes of their bottoms.
 SCRATCH_TYPES = frozenset({"Pooling", "Convolution", "Deconvolution"})
 
@@ -40,7 +61,23 @@ def _scratch(layer, bottoms, framework: str) -> int:
     if layer.type in ("Convolution", "Deconvolution") and len(bottoms[0]) == 4:
         n, c, h, w = bottoms[0]
         p = layer.params
-        return n * c * (h + 2 * p.pad[0] + p.extent()[0]) * (w + 2 * p.pad[1] + p.extent()[1])
+        padded = n * c * (h + 2 * p.pad[0] + p.extent()[0]) * (w + 2 * p.pad[1] + p.extent()[1])
+        if layer.type == "Deconvolution":
+            return padded
+        taps = math.prod(p.kernel)
+        positions = n * math.prod(max(0, (x + 2 * q - e) // s + 1) for x, q, e, s in
+                                  zip((h, w), p.pad, p.extent(), p.stride))
+        form = tf_conv_form(*p.kernel, c, p.stride, p.group > 1) if framework == "tf" \
+            else None
+        if form == "gemm":  # the patch matrix, when under its cap
+            count = positions * taps * c
+            return padded + (count if count <= TF_GEMM_MAX_PATCHES else 0)
+        if form == "taps":  # the taps' partial outputs, when under their cap
+            count = positions * taps * p.num_output
+            return padded + (count if count <= TF_TAPS_MAX_ELEMENTS else 0)
+        if framework == "torch" and positions <= p.num_output:  # fast.FusedConv's matmul
+            return padded + positions * taps * c // max(1, p.group)
+        return padded
     return 0
 
 

@@ -99,3 +99,26 @@ def test_lrn_with_a_huge_local_size():
     alpha_n = np.float32(1) / np.float32(2147483647)
     want = x * (2 + alpha_n * (x * x).sum(1, keepdims=True)) ** -0.75
     np.testing.assert_allclose(out, want, rtol=1e-6)
+
+
+def test_the_plan_counts_each_frameworks_convolution_scratch():
+    # FCN's fc6 on a 22 x 22 plane: 16 x 16 = 256 output positions, 4096 channels
+    net = load_definition(
+        'input: "data" input_dim: 1 input_dim: 512 input_dim: 22 input_dim: 22\n'
+        'layer { name: "fc6" type: "Convolution" bottom: "data" top: "fc6" '
+        'convolution_param { num_output: 4096 kernel_size: 7 } }', "bvlc")
+    blobs = 512 * 22 * 22 + 4096 * 16 * 16
+    padded = 512 * (22 + 7) ** 2  # Caffe's overhang zeros, in every framework
+    assert plan_bytes(net, None, "onnx") == 4 * (blobs + padded)
+    # torch: fewer positions than channels, so one im2col matmul (columns 256 x 49*512)
+    assert plan_bytes(net, None, "torch") == 4 * (blobs + padded + 256 * 49 * 512)
+    # TF: 49 taps over 512 channels take the GEMM form: its patches (256 x 49*512)
+    assert plan_bytes(net, None, "tf") == 4 * (blobs + padded + 256 * 49 * 512)
+    # a 3x3 kernel over 512 channels: one GEMM per tap, 9 partial outputs of 16 x 16 x 4096
+    net3 = load_definition(
+        'input: "data" input_dim: 1 input_dim: 512 input_dim: 18 input_dim: 18\n'
+        'layer { name: "c" type: "Convolution" bottom: "data" top: "c" '
+        'convolution_param { num_output: 4096 kernel_size: 3 } }', "bvlc")
+    blobs3, padded3 = 512 * 18 * 18 + 4096 * 16 * 16, 512 * (18 + 3) ** 2
+    assert plan_bytes(net3, None, "tf") == 4 * (blobs3 + padded3 + 256 * 9 * 4096)
+    assert plan_bytes(net3, None, "onnx") == 4 * (blobs3 + padded3)

@@ -16,6 +16,7 @@ import tensorflow as tf
 from ...converter.layers import formulas
 from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
+from ...converter.memplan import TF_GEMM_MAX_PATCHES, TF_TAPS_MAX_ELEMENTS, tf_conv_form
 from .layout import tf_axis
 
 F32 = tf.float32
@@ -27,23 +28,18 @@ def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
                   constant_values=value)
 
 
-#: Convolutions with at least this many kernel taps over at least GEMM_MIN_CHANNELS input
-#: channels run as Caffe does, im2col + one GEMM (FCN's 7x7x512 fc6: TF's direct Conv2D
-#: is 2-4x slower on CPU); the patch matrix is capped at GEMM_MAX_PATCHES elements.
-GEMM_MIN_TAPS = 25
-GEMM_MIN_CHANNELS = 256
-GEMM_MAX_PATCHES = 1 << 24  # 64 MiB of float32, beyond the memory plan's blobs
+#: TF's inference convolution forms: which kernels take them and their caps live in
+#: :mod:`caffe2ss.converter.memplan` (:func:`tf_conv_form`), which counts their scratch.
+#: im2col + one GEMM as Caffe computes it: FCN's 7x7x512 fc6 (TF's direct Conv2D is 2-4x
+#: slower on CPU). One 1x1 Conv2D (a GEMM) per kernel tap on the shifted input, summed:
+#: 3x3x512 on 88 x 88, FCN's conv4, in 0.55-0.6x the time of TF's 3x3 Conv2D (at 256
+#: channels no faster); dilated too (DeepLab's conv5 and fc6).
+GEMM_MAX_PATCHES = TF_GEMM_MAX_PATCHES  # 64 MiB of float32
+TAPS_MAX_ELEMENTS = TF_TAPS_MAX_ELEMENTS  # 256 MiB of float32
 #: A dilated stride-1 convolution whose space-to-batch tiles (padded size / dilation)
 #: would be under this many pixels runs as one dilated Conv2D (DeepLab's fc6, dilation
 #: 12 on 41 x 41: 2x faster; on larger tiles space-to-batch is the faster form).
 S2B_MIN_TILE = 10
-#: A stride-1 convolution over at least this many input channels (and not GEMM-sized)
-#: runs as one 1x1 Conv2D (a GEMM) per kernel tap on the shifted input, summed
-#: (3x3x512 on 88 x 88, FCN's conv4: 0.55-0.6x the time of TF's 3x3 Conv2D; at 256
-#: channels no faster; dilated: DeepLab's conv5 and fc6); the taps' partial outputs are capped at
-#: TAPS_MAX_ELEMENTS elements together.
-TAPS_MIN_CHANNELS = 512
-TAPS_MAX_ELEMENTS = 1 << 26  # 256 MiB of float32, beyond the memory plan's blobs
 
 
 def conv2d(x, kernel, bias, p, inference: bool = True):
@@ -146,14 +142,13 @@ def _when(cond, yes, no):
 def _gemm_kernel(kernel, x) -> bool:
     """A kernel :func:`conv2d` may run as im2col + GEMM (no groups)."""
     kh, kw, cin, _ = kernel.shape
-    return kh * kw >= GEMM_MIN_TAPS and cin >= GEMM_MIN_CHANNELS and cin == x.shape[3]
+    return tf_conv_form(kh, kw, cin, (1, 1), cin != x.shape[3]) == "gemm"
 
 
 def _taps_kernel(kernel, x, stride, dilation) -> bool:
     """A kernel :func:`conv2d` may run as one 1x1 GEMM per tap (:func:`conv_taps`)."""
     kh, kw, cin, _ = kernel.shape
-    return (tuple(stride) == (1, 1) and kh * kw > 1
-            and cin >= TAPS_MIN_CHANNELS and cin == x.shape[3] and not _gemm_kernel(kernel, x))
+    return tf_conv_form(kh, kw, cin, stride, cin != x.shape[3]) == "taps"
 
 
 def conv_taps(x, kernel, dilation=(1, 1)):

@@ -13,6 +13,7 @@ from ...errors import CaffeError
 from ...provenance import sidecar_path
 from ...sidecar_schema import read_verified
 from ...memplan import check_memory
+from ..runcache import cached_rebuild
 from ....models.tf import rebuild as build
 from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
@@ -37,18 +38,10 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
 
 
 def _cached_model(net, shapes: dict):
-    """The Keras rebuild for these input shapes, built once per net and kept on it.
-
-    The key holds the identity of every weight array: replacing a layer's blobs builds
-    afresh (editing an array in place after a run is not seen: the model holds copies).
-    """
-    arrays = [b for layer in net.layers for b in (layer.blobs or ())]
-    key = (tuple(sorted(shapes.items())), tuple(id(b) for b in arrays))
-    cache = net.__dict__.setdefault("_tf_models", {})
-    if key not in cache:
-        cache.clear()  # one model per net: a new size or new weights replace it
-        cache[key] = (build_model(net, shapes, weights=True), arrays)  # arrays: ids stay taken
-    return cache[key][0]
+    """The Keras rebuild for these input shapes, built once per net
+    (:func:`..runcache.cached_rebuild`)."""
+    return cached_rebuild(net, "_tf_models", lambda: build_model(net, shapes, weights=True),
+                          key=tuple(sorted(shapes.items())))
 
 
 def load_converted(path):

@@ -17,6 +17,7 @@ from ...errors import CaffeError
 from ...gcpause import gc_paused
 from ...sidecar_schema import read_verified
 from ...memplan import check_memory
+from ..runcache import cached_rebuild
 from ...provenance import sidecar_path
 from ...reader.weights import check_weights
 from . import export
@@ -70,20 +71,9 @@ def run(net, inputs: dict, *, blobs: bool = False) -> dict:
 
 def _cached_model(net) -> CaffeNet:
     """The inference rebuild of ``net`` (channels-last, fused; see :class:`CaffeNet`),
-    built once per net and kept on it.
-
-    The key holds the identity of every layer and weight array: replacing a layer or
-    its blobs builds afresh (editing an array in place after a run is not seen: the
-    model holds copies).
-    """
-    arrays = [b for layer in net.layers for b in (layer.blobs or ())]
-    key = (tuple(map(id, net.layers)), tuple(map(id, arrays)))
-    cache = net.__dict__.setdefault("_torch_models", {})
-    if key not in cache:
-        cache.clear()  # one model per net: new weights replace it
-        # the arrays and layers are kept with it, so their ids stay taken
-        cache[key] = (CaffeNet(net, channels_last=True).eval(), arrays, list(net.layers))
-    return cache[key][0]
+    built once per net (:func:`..runcache.cached_rebuild`)."""
+    return cached_rebuild(net, "_torch_models",
+                          lambda: CaffeNet(net, channels_last=True).eval())
 
 
 def load_converted(path):

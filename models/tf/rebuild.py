@@ -143,3 +143,8 @@ def _traced(model, blobs: bool):
         return model(feed, training=False, blobs=blobs)
     run.graph = graph
     return run
+
+
+def from_net(net, input_shape=None, weights: bool = True) -> CaffeNet:
+    """The Keras rebuild of ``net`` (:func:`build_model`)."""
+    return build_model(net, input_shape, weights=weights)

@@ -110,16 +110,16 @@ def test_gemm_convolution_is_caffes(stride, pad, dilation, monkeypatch):
     used = []
     real = ops.conv_gemm
     monkeypatch.setattr(ops, "conv_gemm", lambda *a: used.append(1) or real(*a))
-    gemm = ops.conv2d(tf.constant(x), k, b, p).numpy()
+    gemm = ops.conv2d_inference(tf.constant(x), k, b, p).numpy()
     assert used == [1]
     assert compare_blob(gemm, ref.astype(np.float32)).passed
-    direct = ops.conv2d(tf.constant(x), k, b, p, inference=False).numpy()  # training: TF's conv
+    direct = ops.conv2d(tf.constant(x), k, b, p).numpy()  # training: TF's conv
     assert used == [1] and compare_blob(direct, ref.astype(np.float32)).passed
-    free = tf.function(lambda t: ops.conv2d(t, k, b, p),
+    free = tf.function(lambda t: ops.conv2d_inference(t, k, b, p),
                        input_signature=[tf.TensorSpec([None, None, None, 256])])
     np.testing.assert_allclose(free(tf.constant(x)).numpy(), gemm, rtol=0, atol=1e-4)
     monkeypatch.setattr(ops, "GEMM_MAX_PATCHES", 100)  # over the cap: TF's conv
-    np.testing.assert_array_equal(ops.conv2d(tf.constant(x), k, b, p).numpy(), direct)
+    np.testing.assert_array_equal(ops.conv2d_inference(tf.constant(x), k, b, p).numpy(), direct)
     assert used == [1, 1]  # the free-size graph traced it (tf.cond), the capped call not
 
 
@@ -134,13 +134,13 @@ def test_dilated_convolution_form_by_tile_size(size, dilation, s2b, monkeypatch)
     used = []
     real = tf.nn.convolution
     monkeypatch.setattr(tf.nn, "convolution", lambda *a, **kw: used.append(1) or real(*a, **kw))
-    fast = ops.conv2d(tf.constant(x), k, b, p).numpy()
+    fast = ops.conv2d_inference(tf.constant(x), k, b, p).numpy()
     assert bool(used) == s2b  # small tiles: one dilated Conv2D; large: space-to-batch
     assert compare_blob(fast, ref).passed
     used.clear()
-    train = ops.conv2d(tf.constant(x), k, b, p, inference=False).numpy()
+    train = ops.conv2d(tf.constant(x), k, b, p).numpy()
     assert used == [1] and compare_blob(train, ref).passed  # training: space-to-batch
-    free = tf.function(lambda t: ops.conv2d(t, k, b, p),
+    free = tf.function(lambda t: ops.conv2d_inference(t, k, b, p),
                        input_signature=[tf.TensorSpec([None, None, None, 16])])
     np.testing.assert_allclose(free(tf.constant(x)).numpy(), fast, rtol=0, atol=1e-5)
 
@@ -156,16 +156,16 @@ def test_tap_sum_convolution_is_caffes_and_the_same_traced(pad, dilation, monkey
     used = []
     real = ops.conv_taps
     monkeypatch.setattr(ops, "conv_taps", lambda *a: used.append(1) or real(*a))
-    taps = ops.conv2d(tf.constant(x), k, b, p).numpy()
+    taps = ops.conv2d_inference(tf.constant(x), k, b, p).numpy()
     assert used == [1] and compare_blob(taps, ref).passed
-    graph = tf.function(lambda t: ops.conv2d(t, k, b, p))(tf.constant(x)).numpy()
+    graph = tf.function(lambda t: ops.conv2d_inference(t, k, b, p))(tf.constant(x)).numpy()
     np.testing.assert_array_equal(graph, taps)  # eager and traced: the same bits
-    free = tf.function(lambda t: ops.conv2d(t, k, b, p),
+    free = tf.function(lambda t: ops.conv2d_inference(t, k, b, p),
                        input_signature=[tf.TensorSpec([None, None, None, 512])])
     np.testing.assert_allclose(free(tf.constant(x)).numpy(), taps, rtol=0, atol=1e-5)
-    direct = ops.conv2d(tf.constant(x), k, b, p, inference=False).numpy()
+    direct = ops.conv2d(tf.constant(x), k, b, p).numpy()
     assert compare_blob(direct, ref).passed
     monkeypatch.setattr(ops, "TAPS_MAX_ELEMENTS", 100)  # over the cap: TF's conv
     calls = len(used)
-    assert compare_blob(ops.conv2d(tf.constant(x), k, b, p).numpy(), ref).passed
+    assert compare_blob(ops.conv2d_inference(tf.constant(x), k, b, p).numpy(), ref).passed
     assert len(used) == calls

@@ -42,7 +42,18 @@ TAPS_MAX_ELEMENTS = TF_TAPS_MAX_ELEMENTS  # 256 MiB of float32
 S2B_MIN_TILE = 10
 
 
-def conv2d(x, kernel, bias, p, inference: bool = True):
+def conv2d(x, kernel, bias, p):
+    """Caffe Convolution (``p``: ConvParams), TF's own Conv2D forms: training-safe
+    (every form has a CPU gradient). ``kernel`` is HWIO with I = C/group."""
+    return _conv2d(x, kernel, bias, p, inference=False)
+
+
+def conv2d_inference(x, kernel, bias, p):
+    """:func:`conv2d` in the fastest exact form for its sizes (no gradients needed)."""
+    return _conv2d(x, kernel, bias, p, inference=True)
+
+
+def _conv2d(x, kernel, bias, p, inference: bool):
     """Caffe Convolution (``p``: ConvParams). ``kernel`` is HWIO with I = C/group (TF
     infers the groups).
 

@@ -76,7 +76,7 @@ def pool2d(x, p):
             # output finite (one read, no mask; an overflowing sum only costs the
             # clamped pass below). Not on other devices: the check would sync.
             y = _max_pool(x, p, h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow), (eh, ew))
-            if math.isfinite(float(y.sum())):
+            if math.isfinite(float(y.detach().sum())):
                 return y
         x = torch.fmax(x, x.new_tensor(-FLT_MAX))  # NaN, -inf -> -FLT_MAX, one pass
         return _max_pool(x, p, h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow), (eh, ew))

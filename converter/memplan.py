@@ -14,6 +14,7 @@ import math
 
 from .budget import human, max_memory
 from .errors import CaffeError
+from .layers.conv import conv_output_size
 from .shapes import infer_shapes
 
 FLOAT_BYTES = 4
@@ -65,8 +66,8 @@ def _scratch(layer, bottoms, framework: str) -> int:
         if layer.type == "Deconvolution":
             return padded
         taps = math.prod(p.kernel)
-        positions = n * math.prod(max(0, (x + 2 * q - e) // s + 1) for x, q, e, s in
-                                  zip((h, w), p.pad, p.extent(), p.stride))
+        positions = n * math.prod(max(0, conv_output_size(x, e, s, q)) for x, e, s, q in
+                                  zip((h, w), p.extent(), p.stride, p.pad))
         form = tf_conv_form(*p.kernel, c, p.stride, p.group > 1) if framework == "tf" \
             else None
         if form == "gemm":  # the patch matrix, when under its cap

@@ -18,6 +18,7 @@ import stat
 from pathlib import Path
 
 from .errors import CaffeError
+from .reader.load import load_definition
 from .forks import FORKS
 from .generation import verify_set
 from .provenance import VERSION
@@ -83,6 +84,18 @@ def read_verified(side) -> dict:
     meta = read_sidecar(side)
     verify_set(meta, Path(side).parent, side)
     return meta
+
+
+def read_net(side):
+    """``(meta, net)``: the verified sidecar ``side`` (:func:`read_verified`) of a
+    converted output and the net its definition describes; a CaffeError when the
+    sidecar is missing."""
+    if not Path(side).exists():
+        raise CaffeError("no provenance sidecar next to the converted output; caffe2ss "
+                         "convert writes it as <output>.json: put it back or convert "
+                         "again", file=side)
+    meta = read_verified(side)  # the files are the sidecar's generation
+    return meta, load_definition(meta["definition"], meta["fork"])
 
 
 def _fail(path, field: str, want: str):

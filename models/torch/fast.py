@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from . import ops
+from ...converter.layers.conv import conv_end_pad, conv_output_size
 from .caffe_modules import Convolution
 
 _MKLDNN = getattr(torch.ops, "mkldnn", None)
@@ -68,12 +68,11 @@ class FusedConv:
                 or (torch.is_grad_enabled() and (w.requires_grad or x.requires_grad))):
             return self._plain(x)
         shape = tuple(x.shape)
-        if any(ops.conv_end_pad(n, e, q) for n, e, q in zip(shape[2:], p.extent(), p.pad)) \
-                or any((n + 2 * q - e) // s + 1 == 1 and s != 1 for n, e, q, s
-                       in zip(shape[2:], p.extent(), p.pad, p.stride)):
+        axes = list(zip(shape[2:], p.extent(), p.stride, p.pad))
+        outs = [conv_output_size(*a) for a in axes]
+        if any(conv_end_pad(n, e, q) for n, e, _, q in axes) \
+                or any(o == 1 and s != 1 for o, (_, _, s, _) in zip(outs, axes)):
             return self._plain(x)  # Caffe's overhang or a single window: ops.conv2d's care
-        outs = [(n + 2 * q - e) // s + 1 for n, e, q, s
-                in zip(shape[2:], p.extent(), p.pad, p.stride)]
         as_matmul = p.group == 1 and shape[0] * outs[0] * outs[1] <= p.num_output
         ident = (shape, w.data_ptr(), w._version)
         pack = self._pack

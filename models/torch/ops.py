@@ -70,31 +70,27 @@ def pool2d(x, p):
         return _pool2d_by_windows(x, p, h, w, oh, ow)  # huge stride/pad: no padding
     sh, sw = 1 if oh == 1 else sh, 1 if ow == 1 else sw  # one window: any stride (int32)
     if p.method == "MAX":  # Caffe: m = -FLT_MAX; if (x > m) m = x -- NaN never wins
+        def max_pool(x):  # Caffe's windows; padding at -FLT_MAX, an empty window's value
+            if p.ceil and _implicit_pad_ok(h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow)):
+                # no padded copy: torch's implicit -inf padding never wins over real values
+                return F.max_pool2d(x, (kh, kw), (sh, sw), (ph, pw), ceil_mode=True)
+            xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)
+            return F.max_pool2d(xp, (kh, kw), (sh, sw))[..., :oh, :ow]
+
         if x.device.type == "cpu":
             # torch's max is Caffe's wherever the result is finite (a NaN in a window
             # propagates, an all -inf window gives -inf). A finite sum proves every
             # output finite (one read, no mask; an overflowing sum only costs the
             # clamped pass below). Not on other devices: the check would sync.
-            y = _max_pool(x, p, h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow), (eh, ew))
+            y = max_pool(x)
             if math.isfinite(float(y.detach().sum())):
                 return y
-        x = torch.fmax(x, x.new_tensor(-FLT_MAX))  # NaN, -inf -> -FLT_MAX, one pass
-        return _max_pool(x, p, h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow), (eh, ew))
+        return max_pool(torch.fmax(x, x.new_tensor(-FLT_MAX)))  # NaN, -inf -> -FLT_MAX
     xp = F.pad(x, (pw, ew, ph, eh))  # padding adds 0 to the sum
     total = F.avg_pool2d(xp, (kh, kw), (sh, sw), divisor_override=1)[..., :oh, :ow]
     # Caffe's divisor counts padding up to H + pad but not the ceil overhang beyond it.
     div = torch.from_numpy(ave_divisor(h, w, p)).to(x.device, x.dtype)
     return total / div
-
-
-def _max_pool(x, p, h, w, k, s, pad, out, end):
-    """Max pooling of Caffe's windows, padding at -FLT_MAX (an empty window's value)."""
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow), (eh, ew) = k, s, pad, out, end
-    if p.ceil and _implicit_pad_ok(h, w, (kh, kw), (sh, sw), (ph, pw), (oh, ow)):
-        # no padded copy: torch's implicit -inf padding never wins over real values
-        return F.max_pool2d(x, (kh, kw), (sh, sw), (ph, pw), ceil_mode=True)
-    xp = F.pad(x, (pw, ew, ph, eh), value=-FLT_MAX)  # an empty window gives -FLT_MAX
-    return F.max_pool2d(xp, (kh, kw), (sh, sw))[..., :oh, :ow]
 
 
 def _pool2d_by_windows(x, p, h, w, oh, ow):

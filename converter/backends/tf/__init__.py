@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ...errors import CaffeError
 from ...provenance import sidecar_path
-from ...sidecar_schema import read_verified
+from ...sidecar_schema import read_net
 from ...memplan import check_memory
 from ..runcache import cached_rebuild
 from ....models.tf import rebuild as build
@@ -19,7 +19,6 @@ from ....models.tf.rebuild import build_model, run_model
 from .export import convert, stem
 from ....models.tf.builders import CONVERTERS
 from .savedmodel import input_signature
-from ... import load_definition
 
 #: Caffe types with a registered TF converter.
 SUPPORTED_TYPES = set(CONVERTERS)
@@ -59,12 +58,7 @@ def load_converted(path):
                          f"the checkpoint ({base.name}.index) or {base.name}.weights.h5 "
                          "written next to it by caffe2ss convert", file=path)
     base = stem(path)
-    side_path = sidecar_path(base)
-    if not side_path.exists():
-        raise CaffeError("no sidecar next to the converted output; it is written by "
-                         "caffe2ss convert as <name>.json", file=side_path)
-    side = read_verified(side_path)  # the files are the sidecar's generation
-    net = load_definition(side["definition"], side["fork"])
+    side, net = read_net(sidecar_path(base))
     shape = {side["input"]["blob"]: side["input"]["shape"] or side["tf"]["build_shape"]}
     model = build_model(net, shape, weights=False)
     h5 = base.with_name(base.name + ".weights.h5")

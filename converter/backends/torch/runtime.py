@@ -15,14 +15,13 @@ from ....models.torch.crf import dense_crf_numpy
 from ....models.torch.generic import CaffeNet
 from ...errors import CaffeError
 from ...gcpause import gc_paused
-from ...sidecar_schema import read_verified
+from ...sidecar_schema import read_net
 from ...memplan import check_memory
 from ..runcache import cached_rebuild
 from ...provenance import sidecar_path
 from ...reader.weights import check_weights
 from . import export
 from ....models.torch.builders import BUILDERS
-from ...reader.load import load_definition
 
 #: Caffe layer types this backend can build (equals ``converter.layers.SPECS``).
 SUPPORTED_TYPES = set(BUILDERS)
@@ -81,12 +80,7 @@ def load_converted(path):
     path = Path(path)
     if path.suffix == ".json":
         path = path.with_name(path.name[:-5])
-    side = sidecar_path(path)
-    if not side.exists():
-        raise CaffeError("no provenance sidecar; it must sit next to the weights as "
-                         "<weights>.json", file=side)
-    meta = read_verified(side)  # the weights are the sidecar's generation
-    net = load_definition(meta["definition"], meta["fork"])
+    meta, net = read_net(sidecar_path(path))
     fmt = meta.get("weights", {}).get("format") or \
         ("safetensors" if path.suffix == ".safetensors" else "pt")
     export.apply_state_dict(net, export.read(path, fmt), meta.get("layers"))

@@ -54,7 +54,7 @@ def onnxruntime(deploy, model, x, work):
 
     onnx = get_backend("onnx")
     path = Path(work) / f"{Path(model).stem}.onnx"
-    onnx.convert(load(model, deploy), path, dynamic_hw=True)
+    onnx.convert(load(model, deploy), path, input_shape=x.shape)  # the default: static
     _, runner = onnx.load_converted(path)
     return _timed(lambda: next(iter(runner({"data": x}).values())))
 

@@ -3,8 +3,9 @@
 Engines: real Caffe (when ``CAFFE_PYTHON`` points at a pycaffe build's ``python``
 folder; its interpreter is ``CAFFE_PYTHON_EXE``, default the ``venv/bin/python`` of the
 build, run in a subprocess), OpenCV dnn (when ``opencv-python-headless<5`` imports: the
-``bench`` extra), and caffe2ss in torch, onnxruntime (the converted ``.onnx``) and TF
-(the Keras rebuild, built once). Weights: ``tools/bench_nets.py`` (wire encoder).
+``bench`` extra), and caffe2ss in torch, onnxruntime (the converted ``.onnx``: the
+default static export, at the input's size) and TF (the Keras rebuild, built once).
+Weights: ``tools/bench_nets.py`` (wire encoder).
 Warm-up excluded; engines interleaved round by round; median of ``--repeat``; ratios
 against OpenCV; max |diff| of each output against Caffe's (else OpenCV's),
 relative: max|diff| / max(1, max|ref|).

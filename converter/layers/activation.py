@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CaffeError
-from .registry import Msg, register
+from .registry import POINTWISE, Msg, register
 
 
 def _same(p, shapes, ctx):
@@ -19,6 +19,7 @@ class ReLUParams:
 @register("ReLU", family="activation", param_field="relu_param", size_free=True)
 class ReLU:
     infer = staticmethod(_same)
+    window = staticmethod(lambda p: POINTWISE)
 
     @staticmethod
     def parse(p: Msg, ctx):
@@ -101,6 +102,7 @@ class Dropout:
     """Identity at test time (Caffe's dropout scales during training only)."""
 
     infer = staticmethod(_same)
+    window = staticmethod(lambda p: POINTWISE)
 
     @staticmethod
     def parse(p: Msg, ctx):
@@ -110,4 +112,5 @@ class Dropout:
 for _name in ("Sigmoid", "TanH", "AbsVal"):
     # Caffe's AbsVal CHECKs top != bottom: it cannot run in place.
     register(_name, family="activation", in_place=_name != "AbsVal", size_free=True)(
-        type(_name, (), {"infer": staticmethod(_same)}))
+        type(_name, (), {"infer": staticmethod(_same),
+                         "window": staticmethod(lambda p: POINTWISE)}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CaffeError
-from .registry import LayerContext, Msg, register, require_4d
+from .registry import LayerContext, Msg, Window, register, require_4d
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,11 @@ class Convolution:
     param_names = staticmethod(_conv_params)
     parse = staticmethod(parse_conv)
     blob_ranks = staticmethod(_ranks)
+
+    @staticmethod
+    def window(p: ConvParams) -> Window:
+        """Output o reads the zero-padded rows ``[o*s - pad, o*s - pad + extent)``."""
+        return Window(p.extent(), p.stride, p.pad, zeros=True)
 
     @staticmethod
     def infer(p: ConvParams, shapes, ctx):

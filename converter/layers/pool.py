@@ -8,7 +8,7 @@ import numpy as np
 from ..errors import CaffeError
 from . import formulas
 from .formulas import pool_size
-from .registry import LayerContext, Msg, register, require_4d
+from .registry import LayerContext, Msg, Window, register, require_4d
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,15 @@ def _pool_kernel(p: Msg) -> tuple[int, int]:
 @register("Pooling", family="pool", param_field="pooling_param", size_free=True,
           tops=(1, 2))  # MAX: a second top is the argmax mask
 class Pooling:
+    @staticmethod
+    def window(p: PoolParams) -> Window | None:
+        """Output o reads ``[o*s - pad, o*s - pad + k)`` clipped to the plane (padding
+        never counts for MAX; AVE's divisor does: a window off the plane is not a run's);
+        None for global pooling."""
+        if p.global_pooling:
+            return None
+        return Window(p.kernel, p.stride, p.pad, zeros=False)
+
     @staticmethod
     def parse(p: Msg, ctx: LayerContext) -> PoolParams:
         method = p.enum_name("pool", "MAX")                  # Caffe default pool: MAX

@@ -123,6 +123,25 @@ def _untied(params, shapes):
     return None
 
 
+def _no_window(params):
+    return None
+
+
+class Window(NamedTuple):
+    """How a top row (column) depends on the bottom's, per axis (H, W): output ``o``
+    reads rows ``[o * stride - pad, o * stride - pad + extent)``. ``zeros``: padded rows
+    are read as zeros (convolution); else they are skipped (pooling)."""
+
+    extent: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]
+    zeros: bool
+
+
+#: the ``window`` fact of element-wise layers: top row i is a function of bottom row i
+POINTWISE = "pointwise"
+
+
 def _as_is(blobs) -> list:
     return list(blobs)
 
@@ -178,6 +197,10 @@ class LayerSpec:
     #: the top's size along this axis depends on the bottoms' values (DetectionOutput's
     #: rows): ``infer`` gives Caffe's Reshape placeholder there; None for every other type
     data_dependent_axis: Optional[int] = None
+    #: ``window(params)``: a :class:`Window` (each top row computed from a window of
+    #: bottom rows, along H and W, from one 4-D bottom), :data:`POINTWISE`, or None (any
+    #: other dependence). Used by constant-border compression (``converter/borders.py``).
+    window: Callable[[Any], Any] = _no_window
 
     def weighted(self, params) -> bool:
         """True if Caffe allocates parameter blobs for a layer with these parameters."""
@@ -198,7 +221,8 @@ WEIGHTLESS: set[str] = set()
 #: The per-type facts a spec class may define as static methods (else the defaults, or
 #: the value given to :func:`register`).
 _METHODS = ("parse", "param_shapes", "blob_ranks", "param_names", "shares_memory",
-            "size_free", "batch_free", "tied_dims", "export_blobs", "import_blobs")
+            "size_free", "batch_free", "tied_dims", "export_blobs", "import_blobs",
+            "window")
 
 
 def register(type_name: str, *, family: str, param_field: str | None = None,

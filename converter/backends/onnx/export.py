@@ -7,6 +7,7 @@ import json
 import onnx
 from onnx import helper
 
+from caffe2ss.converter import borders
 from caffe2ss.converter.backends import ONNX_DEFAULT_OPSET
 from caffe2ss.converter.errors import CaffeError
 from caffe2ss.converter.layers import import_families
@@ -14,6 +15,7 @@ from caffe2ss.converter.fileio import _version
 from caffe2ss.converter.provenance import as_metadata, provenance
 from caffe2ss.converter.reader.weights import check_weights
 
+from . import compress
 from .dynamic import probe_shapes, symbolic_shape
 from .graph import Graph, top_names, value_info
 from .postprocess import describe, graph_outputs
@@ -61,13 +63,32 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
         inputs.append(value_info(name, symbolic_shape(name, s, i == 0) if dynamic_hw else s))
     # checked first: no graph layer may read what post-processing computes
     wanted = graph_outputs(net, net.blob_names() if expose_blobs else net.outputs())
-    for layer, ys in zip(net.layers, top_names(net, g)):
+    # runs of identical rows made by wide zero padding are computed once (borders.py)
+    plan = None if dynamic_hw else borders.plan(net, shapes, top_shapes)
+    layouts, gathered, full_name = {}, {}, {}
+    for i, (layer, ys) in enumerate(zip(net.layers, top_names(net, g))):
         if layer.type in POSTPROCESS:
             continue  # run on the graph's outputs (postprocess.py)
         g.scope = layer.name
-        CONVERTERS[layer.type](g, layer, [values[b] for b in layer.bottoms], ys)
+        xs = [values[b] for b in layer.bottoms]
+        if plan:
+            want = [plan.reads.get(i)] + [None] * (len(xs) - 1)
+            xs = [compress.read(g, x, layouts.get(x), w, gathered) for x, w in zip(xs, want)]
+            if i in plan.pads:
+                layer = compress.with_pad(layer, plan.pads[i])
+            if i in plan.tops:  # written compressed; the blob's name is kept for its full value
+                full = ys
+                ys = [g.fresh(f"{y}@kept") for y in ys]
+                full_name.update(zip(ys, full))
+                layouts.update((y, plan.tops[i]) for y in ys)
+        CONVERTERS[layer.type](g, layer, xs, ys)
         for t, y, s in zip(layer.tops, ys, top_shapes[layer.name]):
-            values[t], g.shapes[y] = y, s
+            values[t], g.shapes[y] = y, plan.shape(i, s) if plan else s
+    for b in wanted:
+        if values[b] in layouts:  # a graph output: the full blob under the blob's name
+            g.scope = ""
+            compress.expand_to(g, values[b], layouts[values[b]], full_name[values[b]])
+            values[b] = full_name[values[b]]
     outputs = {values[b]: b for b in wanted if values[b] not in shapes}
     out_info = [value_info(v, _declared(blob_shape[b], probe and probe[b]))
                 for v, b in outputs.items()]

@@ -274,6 +274,41 @@ def plan(net, input_shapes, top_shapes) -> Plan | None:
     return Plan(reads, tops, pads)
 
 
+def _key(layout):
+    """Equal keys: the same compressed blob (None: the full blob)."""
+    key = layout and tuple(a.key() for a in layout)
+    return key if key and any(key) else None
+
+
+def schedule(net, plan_: Plan):
+    """What running the plan takes, layer by layer: ``(gathers, finals)``.
+
+    ``gathers[i]``: per bottom of layer i, the ``(have, want)`` layouts (each an (H, W)
+    axis pair; None = the full blob) when the value must be gathered first, else None.
+    ``finals``: {blob: layout} for each blob whose final value is compressed (gather
+    it to the full blob for an output)."""
+    layouts, gathers = {}, []
+    for i, layer in enumerate(net.layers):
+        row = []
+        for k, b in enumerate(layer.bottoms):
+            have, want = layouts.get(b), plan_.reads.get(i) if k == 0 else None
+            row.append((have, want) if _key(have) != _key(want) else None)
+        gathers.append(row)
+        for t in layer.tops:
+            layouts[t] = plan_.tops.get(i)
+    return gathers, {b: lay for b, lay in layouts.items() if compressed(lay)}
+
+
+def compressed(layout) -> bool:
+    """Whether a layout (an (H, W) axis pair, or None) drops any row."""
+    return _key(layout) is not None
+
+
+def full_of(layout) -> tuple:
+    """The (H, W) axes of the full blob a layout compresses."""
+    return tuple(Axis(a.size) for a in layout)
+
+
 def saved_fraction(net, input_shapes, top_shapes, plan_: Plan) -> float:
     """The share of the net's convolution multiply-adds the plan skips (from shapes)."""
     shapes = dict(input_shapes)

@@ -12,10 +12,13 @@ runs the plain modules.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 import torch.nn.functional as F
 
 from ...converter.layers.conv import conv_end_pad, conv_output_size
+from . import ops
 from .caffe_modules import Convolution
 
 _MKLDNN = getattr(torch.ops, "mkldnn", None)
@@ -49,19 +52,26 @@ class FusedConv:
     parameter is replaced or changed in place (its version counter moves).
     """
 
-    __slots__ = ("module", "relu", "attr", "_pack")
+    __slots__ = ("module", "relu", "attr", "p", "_pack")
 
-    def __init__(self, module: Convolution, relu: bool):
+    def __init__(self, module: Convolution, relu: bool, params=None):
         self.module, self.relu = module, relu
         self.attr = "relu" if relu else "none"
+        self.p = params or module.p  # the module's, or another pad (with_pad)
         self._pack = None  # (input shape, weight identity, packed weight)
 
+    def with_pad(self, pad) -> "FusedConv":
+        """The same step with another zero pad (constant-border compression cuts FCN's
+        ``pad: 100``, see ``converter/borders.py``); weights shared, packed apart."""
+        return FusedConv(self.module, self.relu, dataclasses.replace(self.p, pad=tuple(pad)))
+
     def _plain(self, x):
-        y = self.module(x)
+        m = self.module
+        y = m(x) if self.p is m.p else ops.conv2d(x, m.weight, m.bias, self.p)
         return torch.relu(y) if self.relu else y
 
     def __call__(self, x):
-        m, p = self.module, self.module.p
+        m, p = self.module, self.p
         w = m.weight
         if (x.dim() != 4 or x.dtype != torch.float32 or x.device.type != "cpu"
                 or w.dtype != torch.float32 or w.device.type != "cpu"
@@ -100,4 +110,4 @@ class FusedConv:
                                               [None], "")
 
     def __repr__(self) -> str:
-        return f"FusedConv({self.module.extra_repr()}, relu={self.relu})"
+        return f"FusedConv({self.module.extra_repr()}, pad={self.p.pad}, relu={self.relu})"

@@ -6,7 +6,7 @@ from torch import nn
 
 from ...converter.errors import CaffeError
 from ..naming import module_keys
-from . import fast
+from . import fast, planned
 from .builders import Fn, build_layer
 from .caffe_modules import Convolution
 
@@ -74,6 +74,8 @@ class CaffeNet(nn.Module):
             # one bottom: its name, called without building an argument tuple
             steps.append((fn, bottoms[0] if len(bottoms) == 1 else None, bottoms, tops, done))
             self._step_layer.append(i)
+        self._fuse = fuse
+        self._planned = {}  # input shapes -> planned.plan_steps (the last size only)
         if channels_last:  # 4-D weights too, else every convolution reorders them per call
             self.to(memory_format=torch.channels_last)
 
@@ -94,11 +96,24 @@ class CaffeNet(nn.Module):
                              f"{list(self.net.inputs)}", field="inputs")
         return dict(x)
 
+    def _plan(self, blobs):
+        """Steps and expansions of the constant-border plan for these inputs (CPU,
+        inference, fast path on), or None (see :mod:`.planned`)."""
+        if not self._fuse or torch.is_grad_enabled() or not all(
+                isinstance(v, torch.Tensor) and v.device.type == "cpu" for v in blobs.values()):
+            return None
+        key = tuple((k, tuple(v.shape)) for k, v in blobs.items())
+        if key not in self._planned:
+            self._planned = {key: planned.plan_steps(
+                self.net, self._steps, self._step_layer, dict(key))}
+        return self._planned[key]
+
     def forward(self, x, return_blobs: bool = False):
         blobs = self._inputs(x)
         if self.channels_last:
             blobs = {k: _nhwc(v) for k, v in blobs.items()}
-        keep, get, steps = return_blobs, blobs.__getitem__, self._steps
+        steps, expand = self._plan(blobs) or (self._steps, {})
+        keep, get = return_blobs, blobs.__getitem__
         step = None
         try:
             for step in steps:
@@ -116,6 +131,10 @@ class CaffeNet(nn.Module):
             k = next((k for k, s in enumerate(steps) if s is step), None)
             name = self.net.layers[self._step_layer[k]].name if k is not None else None
             raise e.with_context(layer=name) from None
+        wanted = blobs if return_blobs else self._outputs
+        for b, idx in expand.items():  # compressed final values: the full blobs
+            if b in wanted and b in blobs:
+                blobs[b] = planned.gather(blobs[b], idx)
         if return_blobs:
             return {k: _nchw(v) for k, v in blobs.items()}
         outs = {name: _nchw(blobs[name]) for name in self._outputs}

@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from caffe2ss.converter.borders import Axis, gather_index
-
-
-def full_axes(layout) -> tuple:
-    """The (H, W) axes of the full blob with this layout."""
-    return tuple(Axis(a.size) for a in layout)
+from caffe2ss.converter.borders import full_of, gather_index
 
 
 def read(g, x: str, have, want, cache: dict) -> str:
-    """``x`` (laid out as ``have``; None = full) as ``want`` (None = full): x itself or a
-    Gather of it along H and W (made once per value and layout)."""
-    if have is None and want is None:
-        return x
-    have = have or full_axes(want)
-    want = want or full_axes(have)
+    """``x`` (laid out as ``have``; None = full) as ``want`` (None = full): a Gather of
+    it along H and W (made once per value and layout)."""
+    have = have or full_of(want)
+    want = want or full_of(have)
     key = (x, tuple(a.key() for a in want))
     if key in cache:
         return cache[key]

@@ -65,29 +65,28 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
     wanted = graph_outputs(net, net.blob_names() if expose_blobs else net.outputs())
     # runs of identical rows made by wide zero padding are computed once (borders.py)
     plan = None if dynamic_hw else borders.plan(net, shapes, top_shapes)
-    layouts, gathered, full_name = {}, {}, {}
+    gathers, finals = borders.schedule(net, plan) if plan else \
+        ([[None] * len(layer.bottoms) for layer in net.layers], {})
+    gathered, full_name = {}, {}
     for i, (layer, ys) in enumerate(zip(net.layers, top_names(net, g))):
         if layer.type in POSTPROCESS:
             continue  # run on the graph's outputs (postprocess.py)
         g.scope = layer.name
-        xs = [values[b] for b in layer.bottoms]
-        if plan:
-            want = [plan.reads.get(i)] + [None] * (len(xs) - 1)
-            xs = [compress.read(g, x, layouts.get(x), w, gathered) for x, w in zip(xs, want)]
-            if i in plan.pads:
-                layer = compress.with_pad(layer, plan.pads[i])
-            if i in plan.tops:  # written compressed; the blob's name is kept for its full value
-                full = ys
-                ys = [g.fresh(f"{y}@kept") for y in ys]
-                full_name.update(zip(ys, full))
-                layouts.update((y, plan.tops[i]) for y in ys)
+        xs = [values[b] if how is None else compress.read(g, values[b], *how, gathered)
+              for b, how in zip(layer.bottoms, gathers[i])]
+        if plan and i in plan.pads:
+            layer = compress.with_pad(layer, plan.pads[i])
+        if plan and borders.compressed(plan.tops.get(i)):  # the blob's name: its full value
+            kept = [g.fresh(f"{y}@kept") for y in ys]
+            full_name.update(zip(kept, ys))
+            ys = kept
         CONVERTERS[layer.type](g, layer, xs, ys)
         for t, y, s in zip(layer.tops, ys, top_shapes[layer.name]):
             values[t], g.shapes[y] = y, plan.shape(i, s) if plan else s
+    g.scope = ""
     for b in wanted:
-        if values[b] in layouts:  # a graph output: the full blob under the blob's name
-            g.scope = ""
-            compress.expand_to(g, values[b], layouts[values[b]], full_name[values[b]])
+        if b in finals:  # a graph output: the full blob under the blob's name
+            compress.expand_to(g, values[b], finals[b], full_name[values[b]])
             values[b] = full_name[values[b]]
     outputs = {values[b]: b for b in wanted if values[b] not in shapes}
     out_info = [value_info(v, _declared(blob_shape[b], probe and probe[b]))

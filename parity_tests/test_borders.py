@@ -1,7 +1,8 @@
-"""Constant-border compression (``converter/borders.py``, run by the ONNX export): the
-runs of identical rows that wide zero padding makes are computed once, and every blob is
-still Caffe's. Against real Caffe it runs in the ONNX oracle tests (the FCN cases have
-``pad: 100``); here: random nets against Caffe's loops (caffe_numpy), the row
+"""Constant-border compression (``converter/borders.py``, run by the static ONNX export
+and torch's channels-last inference path): the runs of identical rows that wide zero
+padding makes are computed once, and every blob is still Caffe's. Against real Caffe it
+runs in the ONNX oracle tests and ``test_torch_fast_paths.py`` (the FCN cases have
+``pad: 100``); here: random nets against Caffe's loops (caffe_numpy) in both, the row
 bookkeeping, and where the plan does not apply."""
 from __future__ import annotations
 
@@ -16,9 +17,13 @@ from caffe2ss.converter import borders, load
 from caffe2ss.converter.borders import Axis, Run, gather_index
 
 pytest.importorskip("onnxruntime")
+torch = pytest.importorskip("torch")
 
 from caffe2ss.converter.backends import get_backend  # noqa: E402
 from caffe2ss.converter.backends.onnx.export import build_model  # noqa: E402
+from caffe2ss.converter.parity import compare_blob  # noqa: E402
+from caffe2ss.models.torch import fast  # noqa: E402
+from caffe2ss.models.torch.generic import CaffeNet  # noqa: E402
 
 NETS = Path(__file__).resolve().parent / "data" / "nets"
 
@@ -95,8 +100,22 @@ def _random_net(rng, path):
     return with_weights(net, seed=int(rng.integers(1 << 30)))
 
 
+def _torch_blobs(net, x):
+    """Every blob from torch's channels-last inference path, and whether it planned."""
+    model = CaffeNet(net, channels_last=True).eval()
+    with torch.inference_mode():
+        got = model(torch.from_numpy(x), return_blobs=True)
+        out = model(torch.from_numpy(x))  # the outputs alone: expanded as well
+    outs = out if isinstance(out, dict) else {net.outputs()[0]: out}
+    for name, value in outs.items():
+        assert torch.equal(value, got[name]), name
+    planned = any(v is not None for v in model._planned.values())
+    return {k: v.numpy() for k, v in got.items()}, planned
+
+
 def test_random_nets_match_caffe_loops(tmp_path):
-    """Every blob of 40 random nets, compressed, against Caffe's loops (caffe_numpy)."""
+    """Every blob of 40 random nets, compressed in ONNX and in torch, against Caffe's
+    loops (caffe_numpy)."""
     rng = np.random.default_rng(2026)
     onnx, planned, made = get_backend("onnx"), 0, 0
     while made < 40:
@@ -108,7 +127,14 @@ def test_random_nets_match_caffe_loops(tmp_path):
         shapes = net.resolve_input_shapes(None)
         plan = borders.plan(net, shapes, net.top_shapes(shapes))
         planned += plan is not None
-        check(onnx, net, seed=made)
+        _, ref = check(onnx, net, seed=made)
+        if fast.available():
+            x = np.random.default_rng(made).standard_normal(shapes["data"]).astype(np.float32)
+            got, used = _torch_blobs(net, x)
+            assert used == (plan is not None)
+            for blob, want in ref.items():
+                res = compare_blob(got[blob], want)
+                assert res.passed, f"torch {blob}: {res.reason}"
     assert planned >= 30  # the random chains mostly compress (the rest: runs too short)
 
 

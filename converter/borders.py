@@ -169,7 +169,6 @@ class _Planner:
         self.shapes = dict(input_shapes)
         for layer in net.layers:
             self.shapes.update(zip(layer.tops, top_shapes[layer.name]))
-        self.index = {id(layer): i for i, layer in enumerate(net.layers)}
 
     def next_reader(self, i: int, blob: str):
         """The first layer after i reading ``blob`` (its value written by layer i)."""
@@ -225,16 +224,15 @@ class _Planner:
         win = _window(layer)
         if win == POINTWISE:
             return have, None, have
-        chain = [i, *self.chain(i)]
-        pads, tops = [], []
-        read = list(have)
+        chain = None  # the lookahead, walked only where there is a run
+        pads, tops, read = [], [], list(have)
         for a in (0, 1):
             e, s, p = win.extent[a], win.stride[a], win.pad[a]
             pad_kept = None
+            if win.zeros and p >= e or have[a].runs:
+                chain = chain or [i, *self.chain(i)]
             if win.zeros and p >= e:  # windows wholly in the padding: a run of zeros
-                pad = Run(-p, p, p)
-                kept = self.fewest(pad, s, [(j) for j in chain], a)
-                pad_kept = kept
+                pad_kept = self.fewest(Run(-p, p, p), s, chain, a)
             top = _step(read[a], e, s, p, pad_kept, self.out_size(i, a))
             if top is None:  # the kept rows do not suffice: re-gather for this layer on
                 read[a] = Axis(have[a].size, tuple(

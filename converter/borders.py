@@ -164,11 +164,8 @@ class Plan:
 
 
 class _Planner:
-    def __init__(self, net, input_shapes, top_shapes):
+    def __init__(self, net, top_shapes):
         self.net, self.top_shapes = net, top_shapes
-        self.shapes = dict(input_shapes)
-        for layer in net.layers:
-            self.shapes.update(zip(layer.tops, top_shapes[layer.name]))
 
     def next_reader(self, i: int, blob: str):
         """The first layer after i reading ``blob`` (its value written by layer i)."""
@@ -248,16 +245,19 @@ class _Planner:
 def plan(net, input_shapes, top_shapes) -> Plan | None:
     """The compression plan for ``net`` at these (static) input shapes, or None when no
     layer would skip a row (the net has no zero padding at least a kernel wide)."""
-    p = _Planner(net, input_shapes, top_shapes)
+    p = _Planner(net, top_shapes)
+    shapes = dict(input_shapes)  # each blob's current shape
     layouts, reads, tops, pads = {}, {}, {}, {}
     for i, layer in enumerate(net.layers):
         win = _window(layer)
         bottom = layer.bottoms[0] if layer.bottoms else None
-        if win is None or len(p.shapes.get(bottom, ())) != 4:
+        shape = shapes.get(bottom, ())
+        shapes.update(zip(layer.tops, top_shapes[layer.name]))
+        if win is None or len(shape) != 4:
             for t in layer.tops:
                 layouts.pop(t, None)
             continue
-        n, c, h, w = p.shapes[bottom]
+        n, c, h, w = shape
         have = layouts.get(bottom, (Axis(h), Axis(w)))
         read, pad, top = p.layer(i, have)
         reads[i] = read

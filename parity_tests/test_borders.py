@@ -1,5 +1,5 @@
-"""Constant-border compression (``converter/borders.py``, run by the static ONNX export
-and torch's channels-last inference path): the runs of identical rows that wide zero
+"""Constant-border compression (``converter/borders.py``, run by the static ONNX export,
+torch's channels-last inference path and the TF rebuild's traced forward): the runs of identical rows that wide zero
 padding makes are computed once, and every blob is still Caffe's. Against real Caffe it
 runs in the ONNX oracle tests and ``test_torch_fast_paths.py`` (the FCN cases have
 ``pad: 100``); here: random nets against Caffe's loops (caffe_numpy) in both, the row
@@ -20,6 +20,7 @@ pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
 
 from caffe2ss.converter.backends import get_backend  # noqa: E402
+from caffe2ss.converter.errors import CaffeError  # noqa: E402
 from caffe2ss.converter.backends.onnx.export import build_model  # noqa: E402
 from caffe2ss.converter.parity import compare_blob  # noqa: E402
 from caffe2ss.models.torch import fast  # noqa: E402
@@ -114,10 +115,14 @@ def _torch_blobs(net, x):
 
 
 def test_random_nets_match_caffe_loops(tmp_path):
-    """Every blob of 40 random nets, compressed in ONNX and in torch, against Caffe's
-    loops (caffe_numpy)."""
+    """Every blob of 40 random nets, compressed in ONNX and in torch (and every 4th in
+    TF), against Caffe's loops (caffe_numpy)."""
     rng = np.random.default_rng(2026)
     onnx, planned, made = get_backend("onnx"), 0, 0
+    try:
+        tf_backend = get_backend("tf")
+    except CaffeError:  # TF not installed: ONNX and torch only
+        tf_backend = None
     while made < 40:
         try:
             net = _random_net(rng, tmp_path / f"n{made}.prototxt")
@@ -128,13 +133,18 @@ def test_random_nets_match_caffe_loops(tmp_path):
         plan = borders.plan(net, shapes, net.top_shapes(shapes))
         planned += plan is not None
         _, ref = check(onnx, net, seed=made)
+        x = np.random.default_rng(made).standard_normal(shapes["data"]).astype(np.float32)
         if fast.available():
-            x = np.random.default_rng(made).standard_normal(shapes["data"]).astype(np.float32)
             got, used = _torch_blobs(net, x)
             assert used == (plan is not None)
             for blob, want in ref.items():
                 res = compare_blob(got[blob], want)
                 assert res.passed, f"torch {blob}: {res.reason}"
+        if tf_backend is not None and made % 4 == 0:  # TF: every 4th net (tracing is slow)
+            got = tf_backend.run(net, {"data": x}, blobs=True)
+            for blob, want in ref.items():
+                res = compare_blob(got[blob], want)
+                assert res.passed, f"tf {blob}: {res.reason}"
     assert planned >= 30  # the random chains mostly compress (the rest: runs too short)
 
 
@@ -167,3 +177,24 @@ def test_export_compresses_static_not_dynamic():
     assert max(pads) < 100  # FCN's pad: 100 cut to a few rows
     model, _ = build_model(net, {"data": shape}, dynamic_hw=True)
     assert "Gather" not in {n.op_type for n in model.graph.node}
+
+
+def test_tf_traced_forward_plans_at_static_sizes():
+    """The TF rebuild's traced forward (static H, W on its first trace) gathers rows:
+    the FCN-8s oracle case runs compressed and every blob is real Caffe's."""
+    from caffe2ss.converter.parity import compare_blobs
+    from caffe2ss.models.tf.rebuild import forward
+
+    try:
+        tf_backend = get_backend("tf")
+    except CaffeError as e:
+        pytest.skip(str(e))
+    case = oracle("fcn8s_thin")
+    net = case.load()
+    ours = tf_backend.run(net, {"data": case.input}, blobs=True)
+    res = compare_blobs(net, ours, case.blobs, "tf")
+    assert res.passed
+    model = tf_backend._cached_model(net, {"data": case.input.shape})
+    fns = forward(model, True).graph._list_all_concrete_functions_for_serialization()
+    ops = [op.type for f in fns for op in f.graph.get_operations()]
+    assert ops.count("GatherV2") >= 4

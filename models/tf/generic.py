@@ -8,6 +8,7 @@ TF backend also writes as checkpoints.
 """
 from __future__ import annotations
 
+from . import planned
 from .model import CaffeModel, attr_names
 
 
@@ -15,7 +16,8 @@ class CaffeNet(CaffeModel):
     """Executes the layers of a Caffe net in Caffe's order.
 
     Args:
-        net: the IR :class:`~caffe2ss.converter.ir.Net` (only its wiring is used here).
+        net: the IR :class:`~caffe2ss.converter.ir.Net` (its wiring; its layers' parameters
+            for the constant-border plan at inference, :mod:`.planned`).
         layers: Caffe layer name -> Keras layer (``caffe2ss.models.tf.caffe_layers``); a layer
             returns a tensor or a list (one per Caffe top).
     """
@@ -28,6 +30,7 @@ class CaffeNet(CaffeModel):
                                         for l in net.layers)
         self.__dict__["_in_names"] = tuple(net.inputs)
         self.__dict__["_out_names"] = tuple(net.outputs())
+        self.__dict__["_net"] = net  # for the inference plan (planned.py)
         self.built = True
 
     @property
@@ -48,8 +51,22 @@ class CaffeNet(CaffeModel):
         """
         env = dict(inputs) if isinstance(inputs, dict) else {self._in_names[0]: inputs}
         layers = self.caffe_layers
-        for name, bottoms, tops in self._graph:
-            out = layers[name]([env[b] for b in bottoms], training=training)
+        # at inference with static sizes, runs of identical rows are computed once
+        gathers, finals, pads = (None if training else planned.plan_for(self, env)) \
+            or (None, {}, {})
+        for i, (name, bottoms, tops) in enumerate(self._graph):
+            xs = [env[b] for b in bottoms]
+            if gathers:
+                xs = [x if how is None else planned.gather(x, *how)
+                      for x, how in zip(xs, gathers[i])]
+            if i in pads:
+                out = layers[name].infer_with_pad(xs, pads[i])
+            else:
+                out = layers[name](xs, training=training)
             out = list(out) if isinstance(out, (list, tuple)) else [out]
             env.update(zip(tops, out))
+        wanted = env if blobs else self._out_names
+        for b, layout in finals.items():  # compressed final values: the full blobs
+            if b in wanted:
+                env[b] = planned.gather(env[b], layout, None)
         return env if blobs else {o: env[o] for o in self._out_names}

@@ -96,6 +96,9 @@ def test_fixed_batch_export_runs_images_one_by_one():
     preds = m.predict([np.zeros((16, 24, 3), np.uint8), np.full((16, 24, 3), 255, np.uint8)])
     assert calls == [1, 1]
     assert [p.max() for p in preds] == [0, 1] and preds[0].shape == (16, 24)
+    # the logits (for the CRF) come back as one batch, still one run per image
+    y = m.logits([np.zeros((16, 24, 3), np.uint8), np.full((16, 24, 3), 255, np.uint8)])
+    assert calls == [1, 1, 1, 1] and y.shape[0] == 2
 
 
 def test_trained_fcn8s_on_odd_sizes_with_torch(tmp_path):

@@ -72,6 +72,9 @@ class Model:
 
     def predict(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """Per-image ``(H, W)`` argmax maps at the images' own (equal) size."""
+        fixed = self.fixed_shape
+        if fixed and fixed[0] == 1 and len(images) > 1:  # one run per image: map each now
+            return [m for im in images for m in self.predict([im])]
         h, w = images[0].shape[:2]
         y = self.logits(images)
         if y.shape[2:] != (h, w):  # e.g. DeepLab's stride-8 scores without an Interp

@@ -96,8 +96,13 @@ def gather_index(have: Axis, want: Axis) -> np.ndarray | None:
     return have.index()[want.rows()]
 
 
-def _floor_div(a: int, b: int) -> int:
-    return a // b
+def gather_indices(have, want) -> tuple:
+    """Per axis (H, W), the rows of the ``have`` blob making the ``want`` blob
+    (:func:`gather_index`: None on an axis left as is); either layout may be None, the
+    full blob."""
+    have = have or full_of(want)
+    want = want or full_of(have)
+    return tuple(gather_index(h, w) for h, w in zip(have, want))
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -110,7 +115,7 @@ def _through(run: Run, e: int, s: int, p: int, out_size: int) -> Run | None | bo
     if run.removed and (run.removed % s or run.kept < e - 1 + s):
         return False
     lo = max(0, _ceil_div(run.start + p, s))
-    hi = min(out_size - 1, _floor_div(run.start + run.full + p - e, s))
+    hi = min(out_size - 1, (run.start + run.full + p - e) // s)
     if hi < lo:
         return None
     full = hi - lo + 1
@@ -148,12 +153,13 @@ class Plan:
         reads: layer -> the (H, W) :class:`Axis` pair of the blob it reads; a layer not
             listed reads its bottoms in full.
         tops: layer -> the (H, W) axes its top is written with (not listed: full).
-        pads: layer -> the (pad_h, pad_w) a convolution runs with instead of Caffe's.
+        params: layer -> the parameters a convolution runs with: Caffe's, with the
+            zero pad cut.
     """
 
     reads: dict
     tops: dict
-    pads: dict
+    params: dict
 
     def shape(self, i: int, full_shape) -> tuple:
         """The shape of layer i's top as computed (compressed H, W)."""
@@ -247,7 +253,7 @@ def plan(net, input_shapes, top_shapes) -> Plan | None:
     layer would skip a row (the net has no zero padding at least a kernel wide)."""
     p = _Planner(net, top_shapes)
     shapes = dict(input_shapes)  # each blob's current shape
-    layouts, reads, tops, pads = {}, {}, {}, {}
+    layouts, reads, tops, params = {}, {}, {}, {}
     for i, layer in enumerate(net.layers):
         win = _window(layer)
         bottom = layer.bottoms[0] if layer.bottoms else None
@@ -262,17 +268,17 @@ def plan(net, input_shapes, top_shapes) -> Plan | None:
         read, pad, top = p.layer(i, have)
         reads[i] = read
         if pad is not None:
-            pads[i] = pad
+            params[i] = replace(layer.params, pad=pad)
         if any(ax.runs for ax in top):
             layouts[layer.tops[0]] = tops[i] = top
         else:
             layouts.pop(layer.tops[0], None)
-    if not any(ax.key() for read in reads.values() for ax in read) and not pads:
+    if not any(ax.key() for read in reads.values() for ax in read) and not params:
         return None
-    return Plan(reads, tops, pads)
+    return Plan(reads, tops, params)
 
 
-def _key(layout):
+def layout_key(layout):
     """Equal keys: the same compressed blob (None: the full blob)."""
     key = layout and tuple(a.key() for a in layout)
     return key if key and any(key) else None
@@ -290,16 +296,23 @@ def schedule(net, plan_: Plan):
         row = []
         for k, b in enumerate(layer.bottoms):
             have, want = layouts.get(b), plan_.reads.get(i) if k == 0 else None
-            row.append((have, want) if _key(have) != _key(want) else None)
+            row.append((have, want) if layout_key(have) != layout_key(want) else None)
         gathers.append(row)
         for t in layer.tops:
             layouts[t] = plan_.tops.get(i)
     return gathers, {b: lay for b, lay in layouts.items() if compressed(lay)}
 
 
+def scheduled(net, input_shapes):
+    """``(plan, gathers, finals)`` (:func:`plan`, :func:`schedule`) for ``net`` at these
+    input shapes, or None when no layer would skip a row."""
+    plan_ = plan(net, input_shapes, net.top_shapes(input_shapes))
+    return None if plan_ is None else (plan_, *schedule(net, plan_))
+
+
 def compressed(layout) -> bool:
     """Whether a layout (an (H, W) axis pair, or None) drops any row."""
-    return _key(layout) is not None
+    return layout_key(layout) is not None
 
 
 def full_of(layout) -> tuple:

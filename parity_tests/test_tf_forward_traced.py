@@ -10,6 +10,7 @@ from caffe2ss.converter.parity import compare_blob
 from helpers.oracle import oracle
 
 tf = pytest.importorskip("tensorflow")
+from caffe2ss.converter import memplan  # noqa: E402
 from caffe2ss.converter.layers.conv import ConvParams  # noqa: E402
 from caffe2ss.models.tf import ops  # noqa: E402
 from caffe2ss.models.tf.layout import to_caffe_array, to_tf_array  # noqa: E402
@@ -118,7 +119,7 @@ def test_gemm_convolution_is_caffes(stride, pad, dilation, monkeypatch):
     free = tf.function(lambda t: ops.conv2d_inference(t, k, b, p),
                        input_signature=[tf.TensorSpec([None, None, None, 256])])
     np.testing.assert_allclose(free(tf.constant(x)).numpy(), gemm, rtol=0, atol=1e-4)
-    monkeypatch.setattr(ops, "GEMM_MAX_PATCHES", 100)  # over the cap: TF's conv
+    monkeypatch.setattr(memplan, "TF_GEMM_MAX_PATCHES", 100)  # over the cap: TF's conv
     np.testing.assert_array_equal(ops.conv2d_inference(tf.constant(x), k, b, p).numpy(), direct)
     assert used == [1, 1]  # the free-size graph traced it (tf.cond), the capped call not
 
@@ -165,7 +166,7 @@ def test_tap_sum_convolution_is_caffes_and_the_same_traced(pad, dilation, monkey
     np.testing.assert_allclose(free(tf.constant(x)).numpy(), taps, rtol=0, atol=1e-5)
     direct = ops.conv2d(tf.constant(x), k, b, p).numpy()
     assert compare_blob(direct, ref).passed
-    monkeypatch.setattr(ops, "TAPS_MAX_ELEMENTS", 100)  # over the cap: TF's conv
+    monkeypatch.setattr(memplan, "TF_TAPS_MAX_ELEMENTS", 100)  # over the cap: TF's conv
     calls = len(used)
     assert compare_blob(ops.conv2d_inference(tf.constant(x), k, b, p).numpy(), ref).passed
     assert len(used) == calls

@@ -7,8 +7,6 @@ named after the TF checkpoint's variable names (``kernel``, ``bias``, ``gamma``,
 """
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import tensorflow as tf
 
@@ -52,11 +50,11 @@ class Conv(CaffeLayer):
         conv = ops.conv2d if training else ops.conv2d_inference  # inference: fastest form
         return conv(_first(inputs), self.kernel, b, self.p)
 
-    def infer_with_pad(self, inputs, pad):
-        """The inference convolution with another zero pad (constant-border compression
-        cuts FCN's ``pad: 100``, see ``converter/borders.py``)."""
-        p = dataclasses.replace(self.p, pad=tuple(pad))
-        return ops.conv2d_inference(_first(inputs), self.kernel, getattr(self, "bias", None), p)
+    def infer_with(self, inputs, params):
+        """The inference convolution with other parameters for the same weights (a cut
+        zero pad: constant-border compression, ``converter/borders.py``)."""
+        return ops.conv2d_inference(_first(inputs), self.kernel, getattr(self, "bias", None),
+                                    params)
 
 
 def conv(name, cin, cout, k, *, pad=0, stride=1, dilation=1, group=1, bias=True,

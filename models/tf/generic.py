@@ -52,15 +52,15 @@ class CaffeNet(CaffeModel):
         env = dict(inputs) if isinstance(inputs, dict) else {self._in_names[0]: inputs}
         layers = self.caffe_layers
         # at inference with static sizes, runs of identical rows are computed once
-        gathers, finals, pads = (None if training else planned.plan_for(self, env)) \
-            or (None, {}, {})
+        plan, gathers, finals = (None if training else planned.plan_for(self, env)) \
+            or (None, None, {})
         for i, (name, bottoms, tops) in enumerate(self._graph):
             xs = [env[b] for b in bottoms]
             if gathers:
                 xs = [x if how is None else planned.gather(x, *how)
                       for x, how in zip(xs, gathers[i])]
-            if i in pads:
-                out = layers[name].infer_with_pad(xs, pads[i])
+            if plan and i in plan.params:  # a convolution with its wide zero pad cut
+                out = layers[name].infer_with(xs, plan.params[i])
             else:
                 out = layers[name](xs, training=training)
             out = list(out) if isinstance(out, (list, tuple)) else [out]

@@ -16,7 +16,8 @@ import tensorflow as tf
 from ...converter.layers import formulas
 from ...converter.layers.conv import conv_end_pad
 from ...converter.layers.crop import crop_offsets
-from ...converter.memplan import TF_GEMM_MAX_PATCHES, TF_TAPS_MAX_ELEMENTS, tf_conv_form
+from ...converter import memplan
+from ...converter.memplan import tf_conv_form
 from .layout import tf_axis
 
 F32 = tf.float32
@@ -28,14 +29,14 @@ def _pad(x, ph, pw, extra_h=0, extra_w=0, value=0.0):
                   constant_values=value)
 
 
-#: TF's inference convolution forms: which kernels take them and their caps live in
-#: :mod:`caffe2ss.converter.memplan` (:func:`tf_conv_form`), which counts their scratch.
-#: im2col + one GEMM as Caffe computes it: FCN's 7x7x512 fc6 (TF's direct Conv2D is 2-4x
-#: slower on CPU). One 1x1 Conv2D (a GEMM) per kernel tap on the shifted input, summed:
-#: 3x3x512 on 88 x 88, FCN's conv4, in 0.55-0.6x the time of TF's 3x3 Conv2D (at 256
-#: channels no faster); dilated too (DeepLab's conv5 and fc6).
-GEMM_MAX_PATCHES = TF_GEMM_MAX_PATCHES  # 64 MiB of float32
-TAPS_MAX_ELEMENTS = TF_TAPS_MAX_ELEMENTS  # 256 MiB of float32
+# TF's inference convolution forms: which kernels take them and their caps live in
+# :mod:`caffe2ss.converter.memplan` (:func:`tf_conv_form`, ``TF_GEMM_MAX_PATCHES``,
+# ``TF_TAPS_MAX_ELEMENTS``), which counts their scratch. im2col + one GEMM as Caffe
+# computes it: FCN's 7x7x512 fc6 (TF's direct Conv2D is 2-4x slower on CPU). One 1x1
+# Conv2D (a GEMM) per kernel tap on the shifted input, summed: 3x3x512 on 88 x 88,
+# FCN's conv4, in 0.55-0.6x the time of TF's 3x3 Conv2D (at 256 channels no faster);
+# dilated too (DeepLab's conv5 and fc6).
+
 #: A dilated stride-1 convolution whose space-to-batch tiles (padded size / dilation)
 #: would be under this many pixels runs as one dilated Conv2D (DeepLab's fc6, dilation
 #: 12 on 41 x 41: 2x faster; on larger tiles space-to-batch is the faster form).
@@ -63,7 +64,8 @@ def _conv2d(x, kernel, bias, p, inference: bool):
     tf.pad before the space-to-batch and GEMM forms) and convolve 'VALID'.
     ``inference``: the fastest form for the sizes (im2col + GEMM for a large kernel
     over many channels, :func:`conv_gemm`; a 1x1 GEMM per tap over 512+ channels,
-    :func:`conv_taps`; one dilated Conv2D for small dilated planes); pass False when training: those gradients are slow or missing on CPU.
+    :func:`conv_taps`; one dilated Conv2D for small dilated planes); pass False when
+    training: those gradients are slow or missing on CPU.
     """
     stride, pad, dilation = p.stride, p.pad, p.dilation
     ext = [d * (k - 1) + 1 for k, d in zip(kernel.shape[:2], dilation)]
@@ -103,14 +105,16 @@ def _conv2d(x, kernel, bias, p, inference: bool):
         base = _when(small, explicit, s2b)
     rows = [(n + 2 * q + e_ - e) // s + 1 for n, q, e_, e, s in zip(hw, pad, extra, ext, stride)]
     batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
-    if inference and _taps_kernel(kernel, x, stride, dilation):
+    # the form memplan counts the scratch of (its cap exceeded: the form above)
+    form = tf_conv_form(kh, kw, cin, stride, cin != x.shape[3]) if inference else None
+    if form == "taps":
         count = _prod([batch, *rows, kh * kw * kernel.shape[3]])
-        base = _when(count <= TAPS_MAX_ELEMENTS, padded(lambda xp: conv_taps(xp, kernel, dilation)),
-                     base)
-    if inference and _gemm_kernel(kernel, x):
+        base = _when(count <= memplan.TF_TAPS_MAX_ELEMENTS,
+                     padded(lambda xp: conv_taps(xp, kernel, dilation)), base)
+    elif form == "gemm":
         count = _prod([batch, *rows, kh * kw * cin])
-        return _bias(_when(count <= GEMM_MAX_PATCHES, padded(
-            lambda xp: conv_gemm(xp, kernel, stride, dilation)), base)(), bias)
+        base = _when(count <= memplan.TF_GEMM_MAX_PATCHES,
+                     padded(lambda xp: conv_gemm(xp, kernel, stride, dilation)), base)
     return _bias(base(), bias)
 
 
@@ -148,18 +152,6 @@ def _when(cond, yes, no):
     if isinstance(cond, (bool, np.bool_)):
         return yes if cond else no
     return lambda: tf.cond(cond, yes, no)
-
-
-def _gemm_kernel(kernel, x) -> bool:
-    """A kernel :func:`conv2d` may run as im2col + GEMM (no groups)."""
-    kh, kw, cin, _ = kernel.shape
-    return tf_conv_form(kh, kw, cin, (1, 1), cin != x.shape[3]) == "gemm"
-
-
-def _taps_kernel(kernel, x, stride, dilation) -> bool:
-    """A kernel :func:`conv2d` may run as one 1x1 GEMM per tap (:func:`conv_taps`)."""
-    kh, kw, cin, _ = kernel.shape
-    return tf_conv_form(kh, kw, cin, stride, cin != x.shape[3]) == "taps"
 
 
 def conv_taps(x, kernel, dilation=(1, 1)):

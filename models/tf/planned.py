@@ -16,9 +16,9 @@ from ...converter.errors import CaffeError
 
 
 def plan_for(model, inputs: dict):
-    """``(gathers, finals, pads)`` (see :func:`borders.schedule`) for these NHWC inputs
-    of a generic ``CaffeNet``, or None: sizes not static, nothing to skip, or sizes
-    Caffe refuses (the plain forward then reports them). Kept per size on the model."""
+    """``(plan, gathers, finals)`` (:func:`borders.scheduled`) for these NHWC inputs of a
+    generic ``CaffeNet``, or None: sizes not static, nothing to skip, or sizes Caffe
+    refuses (the plain forward then reports them). Kept per size on the model."""
     shapes = {}
     for name, x in inputs.items():
         s = x.shape
@@ -29,27 +29,16 @@ def plan_for(model, inputs: dict):
     cache = model.__dict__.setdefault("_caffe2ss_plans", {})  # not tracked by Keras
     if key not in cache:
         cache.clear()  # the last size only
-        cache[key] = _plan(model._net, shapes)
+        try:
+            cache[key] = borders.scheduled(model._net, shapes)
+        except CaffeError:
+            cache[key] = None
     return cache[key]
-
-
-def _plan(net, shapes):
-    try:
-        plan = borders.plan(net, shapes, net.top_shapes(shapes))
-    except CaffeError:
-        return None
-    if plan is None:
-        return None
-    gathers, finals = borders.schedule(net, plan)
-    return gathers, finals, plan.pads
 
 
 def gather(x, have, want):
     """``x`` (NHWC, laid out as ``have``; None = full) as ``want`` (None = full)."""
-    have = have or borders.full_of(want)
-    want = want or borders.full_of(have)
-    for axis, (h, w) in enumerate(zip(have, want), start=1):
-        idx = borders.gather_index(h, w)
+    for axis, idx in enumerate(borders.gather_indices(have, want), start=1):
         if idx is not None:
             x = tf.gather(x, tf.constant(idx), axis=axis)
     return x

@@ -4,15 +4,13 @@ A Convolution followed by an in-place ReLU (slope 0) runs as one oneDNN call wit
 ReLU as a post-op, on weights reordered once per input shape into oneDNN's own layout
 (the plain weights stay the module's parameters). A convolution with fewer output
 positions than output channels (FCN's fc6/fc7 on a few cells: the weights dwarf the
-image) is one matrix product instead: im2col columns times the (K, O) weight matrix. Caffe's results are kept: ReLU is
-exact, and only the convolution's float32 summation order may differ, as it does
-between any two convolution kernels. Anything the fused call does not cover (autograd,
+image) is one matrix product instead: im2col columns times the (K, O) weight matrix.
+Caffe's results are kept: ReLU is exact, and only the convolution's float32 summation
+order may differ, as it does between any two convolution kernels. Anything the fused call does not cover (autograd,
 another device or dtype, Caffe's overhanging last window, a framework without oneDNN)
 runs the plain modules.
 """
 from __future__ import annotations
-
-import dataclasses
 
 import torch
 import torch.nn.functional as F
@@ -57,13 +55,10 @@ class FusedConv:
     def __init__(self, module: Convolution, relu: bool, params=None):
         self.module, self.relu = module, relu
         self.attr = "relu" if relu else "none"
-        self.p = params or module.p  # the module's, or another pad (with_pad)
+        # the module's parameters, or others with the same weights: a cut zero pad
+        # (constant-border compression, converter/borders.py; packed apart)
+        self.p = params or module.p
         self._pack = None  # (input shape, weight identity, packed weight)
-
-    def with_pad(self, pad) -> "FusedConv":
-        """The same step with another zero pad (constant-border compression cuts FCN's
-        ``pad: 100``, see ``converter/borders.py``); weights shared, packed apart."""
-        return FusedConv(self.module, self.relu, dataclasses.replace(self.p, pad=tuple(pad)))
 
     def _plain(self, x):
         m = self.module

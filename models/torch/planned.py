@@ -11,18 +11,14 @@ from __future__ import annotations
 import torch
 
 from ...converter import borders
+from . import fast
 
 
 def indices(have, want) -> tuple:
     """(rows along H, columns along W) index tensors turning ``have`` into ``want``
     (None = the full blob); an axis left as is: None."""
-    have = have or borders.full_of(want)
-    want = want or borders.full_of(have)
-    out = []
-    for h, w in zip(have, want):
-        idx = borders.gather_index(h, w)
-        out.append(None if idx is None else torch.from_numpy(idx))
-    return tuple(out)
+    return tuple(None if i is None else torch.from_numpy(i)
+                 for i in borders.gather_indices(have, want))
 
 
 def gather(x, idx):
@@ -50,14 +46,14 @@ def plan_steps(net, steps, step_layer, shapes):
 
     ``steps``: the model's steps with cut pads and gathers; ``expand``: {blob: index
     tensors} for the blobs whose final value is compressed."""
-    plan = borders.plan(net, shapes, net.top_shapes(shapes))
-    if plan is None:
+    scheduled = borders.scheduled(net, shapes)
+    if scheduled is None:
         return None
-    gathers, finals = borders.schedule(net, plan)
+    plan, gathers, finals = scheduled
     out = []
     for (fn, bottom, bottoms, tops, done), i in zip(steps, step_layer):
-        if i in plan.pads:
-            fn = fn.with_pad(plan.pads[i])  # a FusedConv: the fast path is on
+        if i in plan.params:  # a FusedConv (the fast path is on) with its pad cut
+            fn = fast.FusedConv(fn.module, fn.relu, plan.params[i])
         if any(gathers[i]):
             fn = Gathered(fn, [None if how is None else indices(*how) for how in gathers[i]])
         out.append((fn, bottom, bottoms, tops, done))

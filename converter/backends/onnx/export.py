@@ -2,6 +2,7 @@
 provenance in ``metadata_props``."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import onnx
@@ -65,8 +66,8 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
     wanted = graph_outputs(net, net.blob_names() if expose_blobs else net.outputs())
     # runs of identical rows made by wide zero padding are computed once (borders.py)
     plan = None if dynamic_hw else borders.plan(net, shapes, top_shapes)
-    gathers, finals = borders.schedule(net, plan) if plan else \
-        ([[None] * len(layer.bottoms) for layer in net.layers], {})
+    plan = plan or borders.Plan({}, {}, {})  # no row skipped: every blob in full
+    gathers, finals = borders.schedule(net, plan)
     gathered, full_name = {}, {}
     for i, (layer, ys) in enumerate(zip(net.layers, top_names(net, g))):
         if layer.type in POSTPROCESS:
@@ -74,20 +75,20 @@ def build_model(net, input_shapes: dict, *, dynamic_hw: bool = False,
         g.scope = layer.name
         xs = [values[b] if how is None else compress.read(g, values[b], *how, gathered)
               for b, how in zip(layer.bottoms, gathers[i])]
-        if plan and i in plan.pads:
-            layer = compress.with_pad(layer, plan.pads[i])
-        if plan and borders.compressed(plan.tops.get(i)):  # the blob's name: its full value
+        if i in plan.params:  # a convolution with its wide zero pad cut
+            layer = dataclasses.replace(layer, params=plan.params[i])
+        if borders.compressed(plan.tops.get(i)):  # the blob's name: its full value
             kept = [g.fresh(f"{y}@kept") for y in ys]
             full_name.update(zip(kept, ys))
             ys = kept
         CONVERTERS[layer.type](g, layer, xs, ys)
         for t, y, s in zip(layer.tops, ys, top_shapes[layer.name]):
-            values[t], g.shapes[y] = y, plan.shape(i, s) if plan else s
+            values[t], g.shapes[y] = y, plan.shape(i, s)
     g.scope = ""
     for b in wanted:
         if b in finals:  # a graph output: the full blob under the blob's name
-            compress.expand_to(g, values[b], finals[b], full_name[values[b]])
-            values[b] = full_name[values[b]]
+            full = compress.read(g, values[b], finals[b], None, gathered)
+            values[b] = g.node("Identity", [full], [full_name[values[b]]])[0]
     outputs = {values[b]: b for b in wanted if values[b] not in shapes}
     out_info = [value_info(v, _declared(blob_shape[b], probe and probe[b]))
                 for v, b in outputs.items()]
